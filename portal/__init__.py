@@ -15,14 +15,17 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
     if config:
         app.config.update(config)
 
-    from . import admin, auth, cli, database, i18n, security
+    from . import admin, auth, cli, database, errors, i18n, security
     from .extensions import csrf
+    from .services import audit
 
     database.init_app(app)
+    audit.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     admin.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     cli.init_app(app)
     return app

@@ -9,6 +9,7 @@ from .org import Staff, Unit, UnitFunction, UnitFunctionAssignment
 from .proposals import Commendation, DisciplinaryReview, Evidence, Reassignment
 from .reference import CalendarException, CommendationTitle, DisciplineForm, RatingLevel
 from .task import Task, TaskExtension, TaskStep
+from . import guards, unit_tree  # noqa: F401  (cross-row rules and tree invariants)
 
 __all__ = [
     "Account", "Acknowledgement", "AuditLog", "CalendarException", "Commendation",

@@ -66,3 +66,8 @@ def created_at() -> Mapped[datetime]:
 
 def updated_at() -> Mapped[datetime]:
     return mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class RuleViolation(ValueError):
+    """A row breaks a rule the model layer guards (one the database cannot express
+    as a CHECK); ``str()`` is a Vietnamese message for users."""
