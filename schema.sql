@@ -458,6 +458,7 @@ CREATE TABLE consultation (
 
 CREATE INDEX ix_consultation_competent_unit_id ON consultation (competent_unit_id);
 CREATE INDEX ix_consultation_consulting_unit_id ON consultation (consulting_unit_id);
+CREATE INDEX ix_consultation_deadline ON consultation (deadline);
 CREATE INDEX ix_consultation_status_deadline ON consultation (status, deadline);
 CREATE INDEX ix_consultation_task_id ON consultation (task_id);
 

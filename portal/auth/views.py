@@ -9,6 +9,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
+from ..services import audit
 from ..services.accounts import LoginRefused, authenticate
 from .redirects import safe_next
 
@@ -45,6 +46,7 @@ def login() -> str | Response:
             db.session.commit()  # keep the failure count
             flash(str(refused), "danger")
         else:
+            audit.record_event(db.session, "login", "account", account.id, None, None, actor=account.username)
             db.session.commit()
             login_user(account)
             return redirect(safe_next(request.args.get("next"), default))

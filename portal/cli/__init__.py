@@ -41,8 +41,42 @@ def ddl_command(dialect: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from . import audit as audit_cli
+    from . import jobs as jobs_cli
+    from . import run as run_cli
     from . import seed as seed_cli
+    from . import sweep as sweep_cli
 
     app.cli.add_command(init_db_command)
     app.cli.add_command(ddl_command)
     app.cli.add_command(seed_cli.seed_group)
+    app.cli.add_command(audit_cli.audit_group)
+    app.cli.add_command(run_cli.run_all_command)
+    jobs_cli.register(app)
+    app.cli.add_command(sweep_cli.sweep_command)
+    _attribute_to_cli(app.cli.commands.values())
+
+
+def _attribute_to_cli(commands: object) -> None:
+    """Changes made from the command line are audited with source 'cli' and the
+    operating-system user who ran the command."""
+    import functools
+    import getpass
+
+    from ..services.audit import audit_actor
+
+    for command in list(commands):  # type: ignore[call-overload]
+        if isinstance(command, click.Group):
+            _attribute_to_cli(command.commands.values())
+            continue
+        callback = command.callback
+        if callback is None or getattr(callback, "_cli_audited", False):
+            continue
+
+        @functools.wraps(callback)
+        def audited(*args: object, __callback=callback, **kwargs: object) -> object:
+            with audit_actor(f"os:{getpass.getuser()}"[:60], "cli"):
+                return __callback(*args, **kwargs)
+
+        audited._cli_audited = True  # type: ignore[attr-defined]
+        command.callback = audited

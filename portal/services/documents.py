@@ -63,6 +63,8 @@ class OfficialLetter:
     parent_body: str | None = None
     signer_authority: str | None = None
     kind_label: str | None = None
+    #: Data tables after the body (reports): rows of cell texts, the first row the header.
+    tables: list[list[list[str]]] = field(default_factory=list)
 
 
 def vn_date_line(place: str, d: date) -> str:
@@ -221,6 +223,35 @@ def _table(doc, widths_cm: tuple[float, float], rows: int = 1):
     return table
 
 
+def _data_table(doc, rows: list[list[str]]) -> None:
+    """A bordered data table across the text width (reports): 11 pt, header row bold
+    and repeated on each page, first column left-aligned, figures centred."""
+    if not rows:
+        return
+    cols = max(len(row) for row in rows)
+    _par(doc, "", 6)
+    table = doc.add_table(rows=len(rows), cols=cols)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    total = sum(HEADER_COLS_CM)  # the text width
+    first = total * 0.3 if cols > 2 else total / cols
+    widths = [first] + [(total - first) / (cols - 1)] * (cols - 1) if cols > 1 else [total]
+    for col, width in zip(table.columns, widths):
+        col.width = Cm(width)
+        for cell in col.cells:
+            cell.width = Cm(width)
+    for i, row in enumerate(rows):
+        tr_pr = table.rows[i]._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))  # a row never breaks across pages
+        if i == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
+        for j in range(cols):
+            text = _nfc(row[j]) if j < len(row) else ""
+            align = WD_ALIGN_PARAGRAPH.LEFT if j == 0 and i > 0 else WD_ALIGN_PARAGRAPH.CENTER
+            _par(table.cell(i, j), text, 11, bold=i == 0, align=align, first_par=True)
+
+
 def _split_body_name(name: str, box_cm: float, pt: float, bold: bool) -> str:
     """Break "ỦY BAN NHÂN DÂN HUYỆN X" after the council words when it does not
     fit on one line, as official headers do, instead of an arbitrary wrap.
@@ -332,6 +363,8 @@ def render_letter(letter: OfficialLetter) -> bytes:
         par = _par(doc, text, 14, align=WD_ALIGN_PARAGRAPH.JUSTIFY, before=6)
         par.paragraph_format.first_line_indent = Cm(1.27)
         par.paragraph_format.line_spacing = 1.15
+    for rows in letter.tables:
+        _data_table(doc, rows)
 
     # Footer: Nơi nhận | signer (authority, title, room for signature and seal, name).
     spacer = _par(doc, "", 6)

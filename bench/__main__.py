@@ -1,0 +1,203 @@
+"""``python -m bench [options]`` (``make bench BENCH_ARGS="…"``): build, measure, report.
+
+Each engine runs in three processes of its own: the build (generator), the web
+part (list pages, dashboards) and the worker part (sweep, draws, export), so each
+peak RSS is that part's alone. Results are kept per engine in
+``<db-dir>/results-<engine>-<sizes>.json``; an engine not measured this run (e.g.
+``--skip-pg``) is reported from its last results of the same sizes, with its date.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import DEFAULT_AUDIT_ROWS, DEFAULT_SIZES
+from . import report
+from .data import checkpoint, read_meta, sqlite_file, sync_indexes
+from .web import ROLES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    for name, default in DEFAULT_SIZES.items():
+        p.add_argument(f"--{name}", type=int, default=default, help=f"default {default:,}")
+    p.add_argument("--audit-rows", type=int, default=DEFAULT_AUDIT_ROWS,
+                   help=f"synthetic audit-log entries (default {DEFAULT_AUDIT_ROWS:,})")
+    p.add_argument("--db-dir", type=Path, default=ROOT / "bench-data", help="where SQLite data sets are kept")
+    p.add_argument("--repeat", type=int, default=20, help="requests per page (default 20)")
+    p.add_argument("--deep-page", type=int, default=500, help="the deep page measured (default 500)")
+    p.add_argument("--draw-items", type=int, default=1_000_000, help="synthetic items drawn (default 1,000,000)")
+    p.add_argument("--roles", default=",".join(ROLES), help="accounts to measure as")
+    p.add_argument("--skip-pg", action="store_true", help="do not measure PostgreSQL (BENCH_DATABASE_URL)")
+    p.add_argument("--skip-sqlite", action="store_true", help="do not measure SQLite")
+    p.add_argument("--phases", default="web,worker", help="parts to run: web, worker (default both)")
+    p.add_argument("--no-explain", action="store_true", help="do not collect query plans")
+    p.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file")
+    return p.parse_args(argv)
+
+
+def say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def child(module: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Run ``python -m bench.<module>`` on ``config``; return its JSON (or the error)."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        cfg, out = Path(tmp) / "config.json", Path(tmp) / "out.json"
+        cfg.write_text(json.dumps({**config, "out": str(out)}, default=str), encoding="utf-8")
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", f"bench.{module}", str(cfg)], cwd=ROOT)
+        if proc.returncode != 0 or not out.exists():
+            return {"error": f"bench.{module} exited with {proc.returncode}"}
+        result = json.loads(out.read_text(encoding="utf-8"))
+        result["wall_seconds"] = time.perf_counter() - t
+        return result
+
+
+def pg_url() -> str | None:
+    from portal.config import normalise_database_url
+
+    url = os.environ.get("BENCH_DATABASE_URL")
+    return normalise_database_url(url) if url else None
+
+
+def pg_version(url: str) -> str:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.exec_driver_sql("SHOW server_version").scalar())
+    finally:
+        engine.dispose()
+
+
+def results_file(db_dir: Path, engine: str, sizes: dict[str, int], audit_rows: int) -> Path:
+    return db_dir / f"results-{engine}-{sqlite_file(db_dir, sizes, audit_rows).stem.removeprefix('province-')}.json"
+
+
+def measure(engine: str, url: str, args: argparse.Namespace, sizes: dict[str, int], build: dict[str, Any],
+            work_dir: Path) -> dict[str, Any]:
+    phases = set(args.phases.split(","))
+    res: dict[str, Any] = {"engine": engine, "sizes": sizes, "audit_rows": args.audit_rows, "build": build,
+                           "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "notes": []}
+    common = {"url": url, "sizes": sizes, "repeat": args.repeat}
+    if "web" in phases:
+        say(f"{engine}: list pages and dashboards")
+        res["web"] = child("web", {**common, "deep_page": args.deep_page, "roles": args.roles.split(","),
+                                   "explain": not args.no_explain})
+    if "worker" in phases:
+        say(f"{engine}: sweep, draws, export")
+        res["worker"] = child("worker", {**common, "draw_items": args.draw_items,
+                                         "export_path": str(work_dir / f"population-{engine}.jsonl")})
+    for part in ("web", "worker"):
+        if "error" in res.get(part, {}):
+            res["notes"].append(f"the {part} part failed: {res[part]['error']}")
+    return res
+
+
+def run_sqlite(args: argparse.Namespace, sizes: dict[str, int]) -> dict[str, Any]:
+    from .data import drop_copy, working_copy
+
+    args.db_dir.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(args.db_dir, sizes, args.audit_rows)
+    small: dict[str, Any] | None = None
+    if path.exists():
+        build = {**read_meta(path), "reused": True}
+        say(f"sqlite: reused the existing data set {path} (built {build.get('built_at', '?')})")
+        changes = sync_indexes(f"sqlite:///{path}")
+        if changes:
+            checkpoint(path)
+            build["index_changes"] = changes
+            say(f"sqlite: indexes brought in line with the models: {' '.join(changes)}")
+        tiny = {k: max(1, v // 10) for k, v in sizes.items()}
+        with tempfile.TemporaryDirectory(prefix="bench-gen-", dir=args.db_dir) as tmp:
+            say(f"sqlite: timing the generator at 1/10 size {tiny}")
+            got = child("data", {"sqlite_path": str(Path(tmp) / "small.sqlite"), "sizes": tiny, "audit_rows": 0})
+            small = got.get("seconds")
+    else:
+        say(f"sqlite: building {path} (the generator may take minutes)")
+        build = child("data", {"sqlite_path": str(path), "sizes": sizes, "audit_rows": args.audit_rows})
+        if "error" in build:
+            raise SystemExit(f"building the SQLite data set failed: {build['error']}")
+        build["reused"] = False
+    work = working_copy(path)
+    try:
+        res = measure("sqlite", f"sqlite:///{work}", args, sizes, build, args.db_dir)
+    finally:
+        drop_copy(work)
+    if small:
+        res["generator_small"] = small
+    return res
+
+
+def run_pg(args: argparse.Namespace, url: str, sizes: dict[str, int]) -> dict[str, Any]:
+    say("postgresql: dropping and rebuilding the schema (the generator may take minutes)")
+    build = child("data", {"url": url, "sizes": sizes, "audit_rows": args.audit_rows})
+    if "error" in build:
+        raise SystemExit(f"building the PostgreSQL data set failed: {build['error']}")
+    build["reused"] = False
+    res = measure("postgresql", url, args, sizes, build, args.db_dir)
+    res["version"] = pg_version(url)
+    return res
+
+
+def plans(results: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for res in results:
+        for p in res.get("web", {}).get("pages", []):
+            if p.get("plan") and p["role"] == "admin":
+                head = f"{res['engine']}, {p['list']} p{p['page']}{' + search' if p['search'] else ''} (admin)"
+                out += [f"**{head}**", "", "```", p["plan"], "```", ""]
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    sizes = {k: getattr(args, k) for k in DEFAULT_SIZES}
+    results: list[dict[str, Any]] = []
+    url = pg_url()
+    if not args.skip_sqlite:
+        results.append(run_sqlite(args, sizes))
+    if url and not args.skip_pg:
+        results.append(run_pg(args, url, sizes))
+    elif not url and not args.skip_pg:
+        say("postgresql: BENCH_DATABASE_URL is not set, skipped")
+    args.db_dir.mkdir(parents=True, exist_ok=True)
+    for res in results:
+        results_file(args.db_dir, res["engine"], sizes, args.audit_rows).write_text(
+            json.dumps(res, indent=1, default=str), encoding="utf-8")
+    engines = {r["engine"] for r in results}
+    for engine in ("sqlite", "postgresql"):
+        old = results_file(args.db_dir, engine, sizes, args.audit_rows)
+        if engine not in engines and old.exists():
+            res = json.loads(old.read_text(encoding="utf-8"))
+            res.setdefault("notes", []).append(f"not measured in this run: results of {res['measured_at']}")
+            results.append(res)
+            say(f"{engine}: reporting the last results ({res['measured_at']})")
+    if not results:
+        raise SystemExit("nothing measured")
+    results.sort(key=lambda r: r["engine"] != "sqlite")
+    pg = next((r.get("version") for r in results if r["engine"] == "postgresql"), None)
+    info = report.machine(pg)
+    for res in results:
+        print(f"\n## {res['engine']} ({res['measured_at']})\n")
+        print(report.table(report.lines_for(res)))
+    text = report.markdown(results, info, plans(results))
+    args.docs.parent.mkdir(parents=True, exist_ok=True)
+    args.docs.write_text(text, encoding="utf-8")
+    say(f"written {args.docs}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""Written notices (thông báo, báo cáo, nhắc việc) as rows and as DOCX documents.
+
+Directive item 4: "Khi hết thời hạn, cơ quan lấy ý kiến có văn bản thông báo lại
+cơ quan được lấy ý kiến, đồng thời báo cáo với cấp có thẩm quyền" — and issue 4,
+rule 8: the notices are documents in the layout of Decree 30/2020.
+
+Rows are inserted set-based (``INSERT … SELECT``) so the sweep's cost follows the
+facts that became due; each row names its fact in ``dedupe_key`` (UNIQUE), and the
+statement both skips existing keys (``WHERE NOT EXISTS``) and ignores a conflict
+with a concurrent run (``ON CONFLICT DO NOTHING``): a notice is never issued twice.
+
+Numbering: ``number`` is the issuing unit's sequence for the calendar year
+(count of its notices that year + ROW_NUMBER() inside the statement), ``symbol``
+is "TB-<unit code>" (thông báo) or "BC-<unit code>" (báo cáo).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import join as orm_join
+
+from ..models import Consultation, ConsultationRecipient, Notice, Staff, Unit
+from ..models.base import UTCDateTime
+from ..models.enums import NOTICE_KINDS
+from . import DomainError
+from .documents import OfficialLetter, letter_filename, render_letter
+from .sqlkit import audit_bulk, chunked, date_text, insert_ignore, text_of
+
+__all__ = [
+    "CD280", "NoticeSpec", "insert_notices", "next_number", "notice_docx", "notice_letter",
+    "insert_deemed_notices",
+]
+
+CD280 = "Công điện số 280/CĐ-TTg ngày 19/4/2023 của Thủ tướng Chính phủ"
+DEFAULT_PLACE = "Phong Thổ"
+SYMBOL_PREFIX = {"deemed_agreement": "TB", "authority_report": "BC", "overdue_reminder": "TB",
+                 "due_reminder": "TB", "periodic_report": "BC"}
+KIND_LABEL = {"deemed_agreement": "Thông báo", "authority_report": "Báo cáo", "overdue_reminder": "Thông báo",
+              "due_reminder": "Thông báo", "periodic_report": "Báo cáo"}
+COLUMNS = ("kind", "dedupe_key", "number", "symbol", "issuing_unit_id", "recipient_unit_id",
+           "recipient_staff_id", "subject", "body", "issued_on", "task_id", "task_step_id",
+           "consultation_recipient_id", "created_at")
+
+
+def L(text: str) -> sa.ColumnElement[str]:  # noqa: N802 - a literal inside SQL text
+    return sa.literal(text, sa.String)
+
+
+def concat(*parts: Any) -> sa.ColumnElement[str]:
+    """``a || b || …`` with literals for plain strings (portable: both engines use ``||``)."""
+    expr: Any = None
+    for part in parts:
+        item = L(part) if isinstance(part, str) else part
+        expr = item if expr is None else expr + item
+    return expr
+
+
+@dataclass
+class NoticeSpec:
+    """What to insert, as SQL expressions over the ``from_`` clause of the statement."""
+
+    kind: str
+    key: sa.ColumnElement[str]
+    issuing_unit_id: sa.ColumnElement[int]
+    subject: sa.ColumnElement[str]
+    body: sa.ColumnElement[str]
+    order_by: sa.ColumnElement[Any]
+    recipient_unit_id: Any = None
+    recipient_staff_id: Any = None
+    task_id: Any = None
+    task_step_id: Any = None
+    consultation_recipient_id: Any = None
+
+
+def insert_notices(
+    session: Session,
+    spec: NoticeSpec,
+    from_: Any,
+    where: list[sa.ColumnElement[bool]],
+    *,
+    today: date,
+    now: datetime,
+) -> list[int]:
+    """``INSERT INTO notice … SELECT … WHERE <where> AND NOT EXISTS (same dedupe_key)``.
+
+    Returns the ids inserted. Numbers continue each issuing unit's sequence of the
+    year of ``today``; the count of earlier notices is one grouped subquery per
+    statement, not one per row.
+    """
+    not_issued = ~sa.exists().where(Notice.dedupe_key == spec.key)
+    # Cheap probe first (index ranges only): the numbering below counts this year's
+    # notices, which is only worth doing when something is to be issued.
+    probe = sa.select(sa.literal(1)).select_from(from_).where(*where, not_issued).limit(1)
+    if session.execute(probe).first() is None:
+        return []
+    issuer = aliased(Unit, name="issuer")
+    year_start, year_end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
+    base = (
+        sa.select(Notice.issuing_unit_id.label("unit_id"), sa.func.count().label("n"))
+        .where(Notice.issued_on >= year_start, Notice.issued_on < year_end)
+        .group_by(Notice.issuing_unit_id)
+        .subquery("issued_this_year")
+    )
+    seq = sa.func.row_number().over(partition_by=spec.issuing_unit_id, order_by=spec.order_by)
+    number = text_of(sa.func.coalesce(base.c.n, 0) + seq)
+    null = sa.null()
+    select = (
+        sa.select(
+            L(spec.kind), spec.key, number, concat(f"{SYMBOL_PREFIX[spec.kind]}-", issuer.code),
+            spec.issuing_unit_id,
+            null if spec.recipient_unit_id is None else spec.recipient_unit_id,
+            null if spec.recipient_staff_id is None else spec.recipient_staff_id,
+            spec.subject, spec.body, sa.literal(today, sa.Date),
+            null if spec.task_id is None else spec.task_id,
+            null if spec.task_step_id is None else spec.task_step_id,
+            null if spec.consultation_recipient_id is None else spec.consultation_recipient_id,
+            sa.literal(now, UTCDateTime),
+        )
+        .select_from(from_)
+        .join(issuer, issuer.id == spec.issuing_unit_id)
+        .outerjoin(base, base.c.unit_id == spec.issuing_unit_id)
+        .where(*where, not_issued)
+    )
+    ids: list[int] = insert_ignore(session, Notice.__table__, COLUMNS, select, conflict_column="dedupe_key",
+                                   returning=Notice.__table__.c.id)  # type: ignore[assignment]
+    if ids:
+        audit_bulk(session, "create", "notice", {"kind": spec.kind, "ids": sorted(ids)})
+    return ids
+
+
+def next_number(session: Session, issuing_unit_id: int, issued_on: date) -> str:
+    """The next number of the unit's yearly sequence, for a notice inserted on its own."""
+    count = session.scalar(
+        sa.select(sa.func.count()).select_from(Notice).where(
+            Notice.issuing_unit_id == issuing_unit_id,
+            Notice.issued_on >= date(issued_on.year, 1, 1),
+            Notice.issued_on < date(issued_on.year + 1, 1, 1),
+        )
+    )
+    return str((count or 0) + 1)
+
+
+# ------------------------------------------------------------ deemed agreement
+def insert_deemed_notices(session: Session, recipient_ids: list[int], *, today: date, now: datetime) -> tuple[int, int]:
+    """For recipients just deemed to agree: the written notice to the silent unit and
+    the report to the competent authority, once each (item 4). Returns (notices, reports)."""
+    notices = reports = 0
+    for ids in chunked(recipient_ids):
+        r, c = ConsultationRecipient, Consultation
+        silent, lead, authority = aliased(Unit, name="silent"), aliased(Unit, name="lead"), aliased(Unit, name="authority")
+        from_ = (
+            orm_join(r, c, c.id == r.consultation_id)
+            .join(silent, silent.id == r.unit_id)
+            .join(lead, lead.id == c.consulting_unit_id)
+            .join(authority, authority.id == c.competent_unit_id)
+        )
+        where = [r.id.in_(ids), r.outcome == "deemed_agreed"]
+        deadline, sent = date_text(session, r.deadline), date_text(session, c.sent_on)
+        about = concat(c.code, " — ", c.subject)
+        notice = NoticeSpec(
+            kind="deemed_agreement",
+            key=concat("deemed:recipient:", text_of(r.id)),
+            issuing_unit_id=c.consulting_unit_id, recipient_unit_id=r.unit_id,
+            consultation_recipient_id=r.id, task_id=c.task_id, order_by=r.id,
+            subject=concat("V/v xác định đồng ý đối với nội dung lấy ý kiến ", c.code),
+            body=concat(
+                f"Thực hiện {CD280} về chấn chỉnh, tăng cường trách nhiệm trong xử lý công việc; ngày ",
+                sent, ", ", lead.name, " đã lấy ý kiến ", silent.name, " về: ", about,
+                ", thời hạn trả lời đến hết ngày ", deadline, ".\n",
+                "Đến hết thời hạn nêu trên, ", silent.name, " không có ý kiến trả lời. Theo Công điện "
+                "số 280/CĐ-TTg, trường hợp quá thời hạn quy định mà cơ quan được lấy ý kiến không trả lời "
+                "hoặc chậm trả lời thì được xác định là đồng ý với ý kiến và đề xuất của cơ quan lấy ý kiến.\n",
+                lead.name, " thông báo để ", silent.name, " biết. Cơ quan được lấy ý kiến không trả lời hoặc "
+                "chậm trả lời phải chịu trách nhiệm trước pháp luật và trước cấp có thẩm quyền; việc chậm trả "
+                "lời được ghi nhận vào kết quả đánh giá của đơn vị.",
+            ),
+        )
+        report = NoticeSpec(
+            kind="authority_report",
+            key=concat("report:recipient:", text_of(r.id)),
+            issuing_unit_id=c.consulting_unit_id, recipient_unit_id=c.competent_unit_id,
+            consultation_recipient_id=r.id, task_id=c.task_id, order_by=r.id,
+            subject=concat("V/v báo cáo đơn vị không trả lời ý kiến về nội dung ", c.code),
+            body=concat(
+                f"Thực hiện {CD280}, ", lead.name, " báo cáo ", authority.name, " như sau: ngày ", sent,
+                ", ", lead.name, " đã lấy ý kiến ", silent.name, " về: ", about,
+                ", thời hạn trả lời đến hết ngày ", deadline, ".\n",
+                "Hết thời hạn, ", silent.name, " không có ý kiến trả lời; ý kiến của đơn vị được xác định là "
+                "đồng ý với ý kiến và đề xuất của cơ quan lấy ý kiến. ", lead.name,
+                " đã có văn bản thông báo lại cho đơn vị.\n",
+                "Kính đề nghị ", authority.name, " xem xét trách nhiệm của đơn vị không trả lời "
+                "theo quy định.",
+            ),
+        )
+        notices += len(insert_notices(session, notice, from_, where, today=today, now=now))
+        reports += len(insert_notices(session, report, from_, where, today=today, now=now))
+    return notices, reports
+
+
+# -------------------------------------------------------------------- documents
+def _head_of(session: Session, unit_id: int) -> Staff | None:
+    return session.scalar(
+        sa.select(Staff).where(Staff.unit_id == unit_id, Staff.is_manager.is_(True), Staff.status == "active")
+        .order_by(Staff.id).limit(1)
+    )
+
+
+def notice_letter(session: Session, notice: Notice, *, tables: list[list[list[str]]] | None = None) -> OfficialLetter:
+    """The :class:`OfficialLetter` of a stored notice (issue 4, rule 8).
+
+    Issuing body: the issuing unit under its parent; signer: the head of the issuing
+    unit (or "Thủ trưởng đơn vị" when none is recorded); Nơi nhận: "Như trên; Lưu: VT".
+    """
+    unit = notice.issuing_unit
+    head = _head_of(session, unit.id)
+    addressee = notice.recipient_staff.full_name if notice.recipient_staff is not None else None
+    if notice.recipient_unit is not None:
+        addressee = f"{addressee} ({notice.recipient_unit.name})" if addressee else notice.recipient_unit.name
+    subject = notice.subject.strip()
+    if subject.startswith("V/v "):  # a typed document (Thông báo, Báo cáo) says "Về việc"
+        subject = "Về việc " + subject[4:]
+    letter = OfficialLetter(
+        issuing_body=unit.name,
+        parent_body=unit.parent.name if unit.parent is not None else None,
+        number=notice.number,
+        symbol=notice.symbol,
+        place=unit.place or DEFAULT_PLACE,
+        issued_on=notice.issued_on,
+        subject=subject,
+        body=[p for p in notice.body.split("\n") if p.strip() and "\t" not in p],
+        signer_title=head.position if head is not None and head.position else "Thủ trưởng đơn vị",
+        signer_name=head.full_name if head is not None else "(ký, ghi rõ họ tên)",
+        addressees=[addressee] if addressee else [],
+        recipients=["Như trên", "Lưu: VT"],
+        kind_label=KIND_LABEL.get(notice.kind),
+    )
+    if tables and hasattr(letter, "tables"):
+        letter.tables = tables  # type: ignore[attr-defined]
+    return letter
+
+
+def body_tables(body: str) -> list[list[list[str]]]:
+    """Tables kept in a notice body: consecutive tab-separated lines, first one the header."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in body.split("\n"):
+        if "\t" in line:
+            current.append(line.split("\t"))
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def notice_docx(session: Session, notice: Notice) -> tuple[str, bytes]:
+    """The notice as a DOCX file: (safe ASCII file name, bytes), ready for download."""
+    if notice.kind not in NOTICE_KINDS:
+        raise DomainError(f"Loại văn bản không hợp lệ: {notice.kind!r}.")
+    letter = notice_letter(session, notice, tables=body_tables(notice.body))
+    try:
+        data = render_letter(letter)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from exc
+    return letter_filename(letter), data
