@@ -344,6 +344,7 @@ CREATE TABLE inspection (
     CONSTRAINT ck_inspection_status CHECK (status IN ('planned', 'in_progress', 'closed', 'cancelled')),
     CONSTRAINT ck_inspection_ended_after_started CHECK (ended_at IS NULL OR started_at IS NOT NULL),
     CONSTRAINT ck_inspection_time_order CHECK (ended_at IS NULL OR ended_at >= started_at),
+    CONSTRAINT ck_inspection_started_has_time CHECK (status NOT IN ('in_progress', 'closed') OR started_at IS NOT NULL),
     CONSTRAINT uq_inspection_code UNIQUE (code),
     CONSTRAINT fk_inspection_lead_unit_id FOREIGN KEY(lead_unit_id) REFERENCES unit (id),
     CONSTRAINT fk_inspection_created_by_id FOREIGN KEY(created_by_id) REFERENCES account (id)

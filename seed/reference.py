@@ -234,14 +234,15 @@ def _seed_rating_levels(session: Session) -> None:
 
 
 def _seed_permissions(session: Session, roles: dict[str, Role]) -> None:
-    have = set(session.execute(
-        sa.select(Role.code, Permission.resource, Permission.action).join(Permission.role)
-    ).tuples())
+    """The default matrix is written once per role: a role that already has cells is
+    left alone, so re-seeding never restores a permission an administrator removed."""
+    seeded = set(session.scalars(sa.select(Role.code).join(Permission, Permission.role_id == Role.id)).all())
     for role_code, resources in DEFAULT_PERMISSIONS.items():
+        if role_code in seeded:
+            continue
         for resource in sorted(resources):
             for action in sorted(resources[resource]):
-                if (role_code, resource, action) not in have:
-                    session.add(Permission(role_id=roles[role_code].id, resource=resource, action=action))
+                session.add(Permission(role_id=roles[role_code].id, resource=resource, action=action))
 
 
 def seed_reference(session: Session) -> int:

@@ -299,3 +299,24 @@ def test_province_generator(fresh_app):
     db.session.add(Unit(code="X-NEW", name="Đơn vị mới", kind="office", parent_id=roots[0].id, path="/",
                         depth=1, valid_from=date(2026, 1, 1)))
     db.session.flush()
+
+
+def test_reseeding_keeps_an_administrators_permission_changes(app, session) -> None:
+    """The default matrix is data administrators own: seeding again does not restore
+    a cell they removed."""
+    import sqlalchemy as sa
+
+    from portal.models import Permission, Role
+    from seed.demo import seed_demo
+
+    cell = session.scalar(
+        sa.select(Permission).join(Role).where(Role.code == "staff", Permission.resource == "directive")
+    )
+    assert cell is not None
+    session.delete(cell)
+    session.flush()
+    assert seed_demo(session) == 0
+    assert session.scalar(
+        sa.select(sa.func.count()).select_from(Permission).join(Role)
+        .where(Role.code == "staff", Permission.resource == "directive", Permission.action == cell.action)
+    ) == 0

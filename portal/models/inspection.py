@@ -21,6 +21,8 @@ class Inspection(db.Model):
         enum_check("status", enums.INSPECTION_STATUSES),
         sa.CheckConstraint("ended_at IS NULL OR started_at IS NOT NULL", name="ended_after_started"),
         sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="time_order"),
+        # Secrecy of unannounced inspections turns on started_at: a started status needs it.
+        sa.CheckConstraint("status NOT IN ('in_progress', 'closed') OR started_at IS NOT NULL", name="started_has_time"),
     )
 
     id: Mapped[int] = pk()
