@@ -6,14 +6,17 @@ base classes in :mod:`portal.admin.base`; the access rules themselves live in
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, g
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.theme import Bootstrap4Theme
 
-from ..auth.policy import current_account, permissions_of
+from ..auth.policy import can, current_account, permissions_of, reset_cache
+from ..auth.scopes import row_scope
+from ..extensions import db
 from ..models import enums
 from ..translations import TRANSLATIONS_DIR
-from . import guard, registry
+from . import background, guard, registry, work
 from .base import login_redirect
 from .views.accounts import PermissionMatrixView
 
@@ -39,18 +42,46 @@ class PortalIndexView(AdminIndexView):
             if any(r == resource for r, _ in cells)
         ]
         return self.render("admin/portal_index.html", rows=rows, actions=enums.ACTIONS,
-                           role_name=enums.ROLES.get(account.role.code, account.role.name))
+                           role_name=enums.ROLES.get(account.role.code, account.role.name),
+                           pending=self.pending_decisions(account))
+
+    @staticmethod
+    def pending_decisions(account: object) -> list[tuple[str, str, int]]:
+        """For those who decide: how many proposals of others wait, per kind."""
+        waiting = []
+        for entry in registry.ENTRIES:
+            model = entry.model
+            if not hasattr(model, "decided_by_id") or not can(account, entry.resource_name, "approve"):
+                continue
+            count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+                model.status == "proposed", row_scope(account, model, "view"),
+                sa.or_(model.proposed_by_id.is_(None), model.proposed_by_id != account.id),
+            ))
+            if count:
+                waiting.append((entry.name, f"/admin/{entry.endpoint_name}/", count))
+        return waiting
+
+
+#: Flask-Admin's Vietnamese catalogue is merged after the portal's, so a wrong
+#: translation there cannot be corrected in a catalogue: it is reworded on display.
+REWORDED = {"Kỷ lục được tạo thành công.": "Đã tạo bản ghi mới."}
+
+
+def reworded(message: str) -> str:
+    return REWORDED.get(str(message), message)
 
 
 def _fresh_request_state() -> None:
     # Per-request caches (permissions, scope paths, calendar) must not outlive the
     # request, even where an app context is shared between requests (tests, CLI).
-    for key in ("_portal_policy", "portal_purpose", "portal_calendar"):
+    reset_cache()
+    for key in ("portal_purpose", "portal_calendar"):
         g.pop(key, None)
 
 
 def init_app(app: Flask) -> Admin:
     app.before_request(_fresh_request_state)
+    app.jinja_env.globals["reworded"] = reworded
     admin = Admin(
         app,
         name="Cổng trách nhiệm công vụ",
@@ -62,4 +93,6 @@ def init_app(app: Flask) -> Admin:
         admin.add_view(view)
     admin.add_view(PermissionMatrixView(name="Ma trận phân quyền", category=registry.SYSTEM,
                                         endpoint="permission_matrix"))
+    work.register(admin)
+    background.register(admin)
     return admin

@@ -30,6 +30,7 @@ from ..models import Unit
 
 #: Autocomplete never returns more than this, whatever ``limit`` the request asks for.
 MAX_LOOKUP = 50
+PLACEHOLDER = "Gõ mã hoặc tên để tìm…"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         super().__init__(
             name, db, declaration.model, fields=list(declaration.fields),
             order_by=getattr(declaration.model, declaration.order_by) if declaration.order_by else None,
+            placeholder=PLACEHOLDER,
         )
 
     def _scope(self, searching: bool) -> sa.ColumnElement[bool]:

@@ -26,7 +26,7 @@ from ..queue_status import failed_jobs, next_scheduled_sweep, queues, requeue_fa
 from ..services import ticks
 from ..services.sweep import LABELS as SWEEP_LABELS
 from .background_common import BackgroundView
-from .sample_views import SampleRequestView, SampleView
+from .sample_views import SampleProgressView, SampleRequestView
 
 CATEGORY = "Tác vụ nền"
 SWEEP_QUEUED = "Đã xếp lịch quét thời hạn (tác vụ {id}). Kết quả hiện ở trang này khi quét xong."
@@ -122,7 +122,7 @@ def register(admin: Admin) -> None:
                              url="/admin/background/sweep"))
     admin.add_view(SampleRequestView(name="Yêu cầu chọn mẫu", category=CATEGORY, endpoint="background_sample_request",
                                      url="/admin/background/sample-request"))
-    admin.add_view(SampleView(name="Mẫu kiểm tra", category=CATEGORY, endpoint="background_samples",
+    admin.add_view(SampleProgressView(name="Mẫu kiểm tra", category=CATEGORY, endpoint="background_samples",
                               url="/admin/background/samples"))
     admin.add_view(QueueView(name="Giám sát hàng đợi", category=CATEGORY, endpoint="background_queue",
                              url="/admin/background/queue"))

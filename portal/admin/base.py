@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
@@ -158,8 +158,6 @@ class PortalModelView(ModelView):
         account = current_account()
         if account is None:
             # Outside a request (scaffolding at start-up) report what the screen offers.
-            from flask import has_request_context
-
             return not has_request_context()
         return can(account, self.resource, FLAG_ACTIONS[flag])
 

@@ -113,6 +113,8 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "ck_inspection_ended_after_started": "Chỉ kết thúc được cuộc kiểm tra đã bắt đầu.",
     "uq_inspection_code": "Mã cuộc kiểm tra đã tồn tại.",
     "ck_inspection_time_order": "Thời điểm kết thúc phải sau thời điểm bắt đầu.",
+    "ck_inspection_started_has_time": "Cuộc kiểm tra đang tiến hành hoặc đã kết thúc phải có thời điểm bắt đầu.",
+    "ck_inspection_started_has_time": "Cuộc kiểm tra đang diễn ra hoặc đã kết thúc phải có thời điểm bắt đầu.",
     "ck_inspection_status": _enum("Trạng thái kiểm tra"),
     "ck_inspection_mode": _enum("Hình thức kiểm tra"),
     "uq_inspection_target_inspection_id_unit_id": "Đơn vị này đã có trong danh sách được kiểm tra.",

@@ -121,7 +121,7 @@ class SampleRequestView(BackgroundView):
         return redirect(url_for("background_samples.detail", sample_id=sample.id))
 
 
-class SampleView(BackgroundView):
+class SampleProgressView(BackgroundView):
     """Samples: list, progress and result, downloads, verification."""
 
     resource = "sample"

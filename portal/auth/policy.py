@@ -19,8 +19,9 @@ of other units: keeping the records of the portal does not entitle anyone to
 know about a surprise visit in advance, and an account that could see it could
 also warn the inspected unit.
 
-Results are cached for the current request (``flask.g``); outside an app context
-(CLI, jobs) each call asks the database.
+Results are cached in ``flask.g`` and dropped at the start of every request
+(:func:`reset_cache`, registered by ``portal.admin``); outside an app context each
+call asks the database.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from ..services.workdays import local_today
 
 __all__ = [
     "INSPECTION_FUNCTION", "SEES_ALL_ROLES", "authenticated", "can", "current_account", "in_scope", "is_unit_head",
-    "permissions_of", "role_code", "scope_units_clause", "sees_all", "sees_secret_inspections",
+    "permissions_of", "reset_cache", "role_code", "scope_units_clause", "sees_all", "sees_secret_inspections",
     "subtree_ids", "unit_path", "visible_inspection_clause",
 ]
 
@@ -54,6 +55,12 @@ def _cache(name: str) -> dict[Any, Any] | None:
         store = {}
         g._portal_policy = store
     return store.setdefault(name, {})
+
+
+def reset_cache() -> None:
+    """Forget cached permissions and paths (a new request, or the matrix just changed)."""
+    if has_app_context():
+        g.pop("_portal_policy", None)
 
 
 def authenticated(account: Any) -> bool:

@@ -133,3 +133,12 @@ def test_a_head_proposes_and_becomes_the_proposer(as_user):
     created = db.session.scalars(sa.select(Commendation).order_by(Commendation.id.desc())).first()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Commendation)) == before + 1
     assert (created.status, created.proposed_by_id) == ("proposed", account("head").id)
+
+
+def test_leadership_start_page_lists_the_proposals_waiting(as_user):
+    html = as_user("leader").get("/admin/").get_data(as_text=True)
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Commendation).where(
+        Commendation.status == "proposed"))
+    assert "Đề xuất chờ bạn quyết định" in html
+    assert f'href="/admin/commendation/">Khen thưởng ({waiting})</a>' in html
+    assert "Đề xuất chờ bạn quyết định" not in as_user("head").get("/admin/").get_data(as_text=True)

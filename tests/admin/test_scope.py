@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Account, Inspection, Sample, Staff, Task, TaskStep, Unit
+from portal.models import Account, Inspection, Permission, Role, Sample, Staff, Task, TaskStep, Unit
 
 
 def subtree(unit_code: str) -> set[int]:
@@ -129,6 +129,21 @@ def test_unannounced_inspection_is_invisible_to_the_inspected_unit(as_user):
         assert head.get(f"/admin/sample/details/?id={sample_id}").status_code == 403
 
 
+def test_unannounced_inspection_stays_hidden_even_where_the_head_may_export_and_look_up(as_user):
+    # Grant the head's role more than the default matrix does: secrecy must still hold.
+    role = db.session.scalar(sa.select(Role).where(Role.code == "unit_head"))
+    for resource, action in (("inspection", "export"), ("finding", "create")):
+        db.session.add(Permission(role_id=role.id, resource=resource, action=action))
+    db.session.commit()
+    secret = _secret()
+    head = as_user("head")
+    exported = head.get("/admin/inspection/export/csv/")
+    assert exported.status_code == 200 and secret.code not in exported.get_data(as_text=True)
+    response = head.get("/admin/finding/ajax/lookup/?name=inspection&query=&limit=50")
+    assert response.status_code == 200
+    assert secret.id not in {item[0] for item in json.loads(response.get_data(as_text=True))}
+
+
 def test_unannounced_inspection_is_hidden_from_admin_lookups_and_exports(as_user):
     # Keeping the records does not entitle anyone to know of a surprise visit.
     secret = _secret()
@@ -154,3 +169,24 @@ def test_inspection_becomes_visible_to_the_inspected_unit_once_started(as_user):
     head = as_user("head")
     assert head.get(f"/admin/inspection/details/?id={secret.id}").status_code == 200
     assert secret.code in head.get("/admin/inspection/").get_data(as_text=True)
+
+
+def _sample(inspection: Inspection, seed: str = "12345678901234567890123") -> Sample:
+    row = Sample(inspection_id=inspection.id, population_kind="unit", domain=f"inspection:{inspection.code}:units",
+                 seed_source="dice", seed=seed, seed_commitment="a" * 64, weighting="uniform", status="done",
+                 progress=100, filters={}, sizes={"all": 1})
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def test_a_secret_inspections_sample_is_hidden_and_seeds_stay_sealed(as_user):
+    secret = _secret()
+    hidden = _sample(secret)
+    open_one = _sample(db.session.scalar(sa.select(Inspection).where(Inspection.code == "PT-KT-2025-03")))
+    admin = as_user("admin")
+    assert admin.get(f"/admin/sample/details/?id={hidden.id}").status_code == 403
+    codes = admin.get("/admin/sample/export/csv/").get_data(as_text=True)
+    assert secret.code not in codes and "PT-KT-2025-03" in codes
+    details = as_user("inspector").get(f"/admin/sample/details/?id={open_one.id}").get_data(as_text=True)
+    assert "12345678901234567890123" not in details and "chưa công bố" in details

@@ -90,8 +90,7 @@ class BrowserErrors:
         self.seen.append(f"console: {message.text} ({source or message.page.url if message.page else source})")
 
     def unexpected(self) -> list[str]:
-        tmp = [re.compile(x) for x in os.environ.get("E2E_TMP_IGNORE", "").split("|||") if x]
-        return [m for m in self.seen if not any(p.search(m) for p in self.allowed + tmp)]
+        return [m for m in self.seen if not any(p.search(m) for p in self.allowed)]
 
 
 @pytest.fixture
@@ -133,6 +132,7 @@ def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class LiveServer:
     url: str
     db_file: Path
+    app: Any = None
 
     def engine(self) -> sa.Engine:
         return sa.create_engine(f"sqlite:///{self.db_file}")
@@ -153,23 +153,44 @@ class LiveServer:
         return self.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
-def _serve(db_file: Path) -> Iterator[LiveServer]:
+@pytest.fixture(scope="session")
+def redis_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One embedded Redis for every server of the session (started on first use);
+    each server empties it when it stops."""
+    path = tmp_path_factory.mktemp("e2e-redis") / "redis.rdb"
+    yield path
+    from types import SimpleNamespace
+
+    from portal.queue import shutdown_embedded
+
+    shutdown_embedded(SimpleNamespace(config={"EMBEDDED_REDIS_PATH": str(path)}, extensions={}))
+
+
+def _serve(db_file: Path, redis_path: Path) -> Iterator[LiveServer]:
     from werkzeug.serving import make_server
 
     from portal import create_app
     from portal.extensions import db
 
-    app = create_app({"TESTING": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}"}, env=E2E_ENV)
+    # Its own embedded Redis and sample files, next to its database (never the checkout's).
+    app = create_app({"TESTING": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}",
+                      "EMBEDDED_REDIS_PATH": str(redis_path),
+                      "SAMPLES_DIR": str(db_file.parent / "samples")}, env=E2E_ENV)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", db_file=db_file)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", db_file=db_file, app=app)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        for key in ("portal_redis", "portal_redis_ping"):  # the app's clients, if it used Redis
+            client = app.extensions.pop(key, None)
+            if client is not None:
+                client.flushall()
+                client.close()
         with app.app_context():
             db.engine.dispose()
 
@@ -182,15 +203,16 @@ def _copy(template: Path, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def live_server(demo_db_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(demo_db_template: Path, redis_file: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server per module, on its own copy of the demo database."""
-    yield from _serve(_copy(demo_db_template, tmp_path_factory.mktemp("e2e-module")))
+    yield from _serve(_copy(demo_db_template, tmp_path_factory.mktemp("e2e-module")), redis_file)
 
 
 @pytest.fixture
-def fresh_server(demo_db_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+def fresh_server(demo_db_template: Path, redis_file: Path, tmp_path: Path) -> Iterator[LiveServer]:
     """A server of the test's own, on a fresh copy of the demo database."""
-    yield from _serve(_copy(demo_db_template, tmp_path))
+    yield from _serve(_copy(demo_db_template, tmp_path), redis_file)
 
 
 @pytest.fixture
@@ -215,12 +237,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def make_page(browser: Any, server: LiveServer, browser_errors: BrowserErrors) -> Iterator[Callable[..., Any]]:
-    """``make_page(viewport, server=…)``: a page in a context of its own (own cookies)."""
+    """``make_page(viewport, on=server, like=page)``: a page in a browser context of its
+    own (own cookies), or sharing the session of ``like`` (already logged in)."""
     contexts: list[Any] = []
 
-    def make(viewport: dict[str, int] = DESKTOP, on: LiveServer | None = None) -> Any:
+    def make(viewport: dict[str, int] = DESKTOP, on: LiveServer | None = None, like: Any = None) -> Any:
+        state = like.context.storage_state() if like is not None else None
         context = browser.new_context(base_url=(on or server).url, viewport=viewport, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh", bypass_csp=bool(os.environ.get("E2E_TMP_BYPASS")))
+                                      timezone_id="Asia/Ho_Chi_Minh", storage_state=state)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -243,14 +267,31 @@ def phone_page(make_page: Callable[..., Any]) -> Any:
 
 
 # ---------------------------------------------------------------- helpers
-def login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the portal's own login form; lands on the admin index."""
+#: username → the session cookie its first login through the form gave (see ``login``).
+_SESSIONS: dict[str, list[Any]] = {}
+
+
+def login(page: Any, username: str, password: str = DEMO_PASSWORD, *, form: bool = False) -> None:
+    """Log in through the portal's own login form; lands on the admin index.
+
+    The first login of each account in the session goes through the form; later ones
+    reuse the session cookie it gave (every server signs with the same key and has
+    the same demo accounts), which saves a password hash per test. ``form=True``
+    always uses the form."""
+    cookies = None if form or password != DEMO_PASSWORD else _SESSIONS.get(username)
+    if cookies:
+        page.context.add_cookies(cookies)
+        page.goto("/admin/")
+        if "/login" not in page.url:
+            return
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("form button[type=submit]")
     assert "/login" not in page.url, f"login as {username} failed: {page.inner_text('body')[:300]}"
+    if password == DEMO_PASSWORD:
+        _SESSIONS[username] = [c for c in page.context.cookies() if c["name"] == "session"]
 
 
 def logout(page: Any) -> None:
@@ -292,9 +333,14 @@ def choose(page: Any, field_id: str, label: str) -> None:
 
 
 def type_date(page: Any, field_id: str, value: str) -> None:
-    """Type a date (dd/mm/yyyy) or an instant (dd/mm/yyyy hh:mm) and close the picker."""
-    page.fill(f"#{field_id}", value)
-    page.keyboard.press("Escape")
+    """Enter a date (dd/mm/yyyy) or an instant (dd/mm/yyyy hh:mm) and close the picker."""
+    field = page.locator(f"#{field_id}")
+    # The whole value at once, then a key the picker listens to (it re-reads the field on
+    # key-up). Typed digit by digit, the picker rewrites "2" as "02/mm/yyyy" at once.
+    field.fill(value)
+    field.press("End")
+    page.mouse.click(2, 300)  # the page margin: closes the date picker like a user's click elsewhere
+    page.locator(".daterangepicker").last.wait_for(state="hidden")
     assert page.input_value(f"#{field_id}") == value
 
 

@@ -59,10 +59,10 @@ def test_anonymous_goes_to_login(page: Any) -> None:
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_each_account_sees_its_menu(page: Any, phone_page: Any, server: LiveServer, username: str) -> None:
+def test_each_account_sees_its_menu(page: Any, make_page: Any, server: LiveServer, username: str) -> None:
     role = DEMO_ACCOUNTS[username][0]
     me = account(server, username)
-    login(page, username)
+    login(page, username, form=True)
     assert page.url.rstrip("/").endswith("/admin")
     links = menu_links(page)
     shown, hidden = screens_for(role)
@@ -84,16 +84,16 @@ def test_each_account_sees_its_menu(page: Any, phone_page: Any, server: LiveServ
     items = page.locator(".dropdown-menu.show a.dropdown-item")
     items.first.wait_for()
     assert set(items.all_inner_texts()) == work
-    shot(page, f"index-{username}-desktop", full_page=False)
-    shot(page, f"index-{username}-desktop-full")
-    page.keyboard.press("Escape")
+    shot(page, f"index-{username}-desktop")
 
-    login(phone_page, username)
-    assert horizontal_overflow(phone_page) == 0, f"the start page of {username} is wider than a phone"
-    shot(phone_page, f"index-{username}-phone")
-    phone_page.click(".navbar-toggler")
-    phone_page.get_by_role("link", name=registry.WORK, exact=True).wait_for()
-    shot(phone_page, f"index-{username}-phone-menu", full_page=False)
+    phone = make_page(PHONE, like=page)  # the same session, on a phone
+    phone.goto("/admin/")
+    assert horizontal_overflow(phone) == 0, f"the start page of {username} is wider than a phone"
+    shot(phone, f"index-{username}-phone")
+    phone.click(".navbar-toggler")
+    phone.wait_for_selector("#admin-navbar-collapse.collapse.show")
+    assert phone.get_by_role("link", name=registry.WORK, exact=True).is_visible()
+    shot(phone, f"index-{username}-phone-menu", full_page=False)
 
 
 def test_logout(page: Any) -> None:
@@ -204,15 +204,15 @@ def test_language_switch(page: Any) -> None:
 
 
 # ---------------------------------------------------------------- the main pages
-MAIN_PAGES = (
-    ("task-list", "/admin/task/"),
-    ("task-detail", "/admin/task/details/?id={task}"),
-    ("task-edit", "/admin/task/edit/?id={task}"),
-    ("task-step-list", "/admin/task_step/"),
-    ("consultation-list", "/admin/consultation/"),
-    ("consultation-detail", "/admin/consultation/details/?id={consultation}"),
-    ("commendation-list", "/admin/commendation/"),
-    ("permission-matrix", "/admin/permission_matrix/"),
+MAIN_PAGES = (  # (name, url, also at phone size)
+    ("task-list", "/admin/task/", True),
+    ("task-detail", "/admin/task/details/?id={task}", True),
+    ("task-edit", "/admin/task/edit/?id={task}", False),
+    ("task-step-list", "/admin/task_step/", False),
+    ("consultation-list", "/admin/consultation/", True),
+    ("consultation-detail", "/admin/consultation/details/?id={consultation}", False),
+    ("commendation-list", "/admin/commendation/", True),
+    ("permission-matrix", "/admin/permission_matrix/", False),
 )
 
 
@@ -223,7 +223,9 @@ def test_main_pages(make_page: Any, server: LiveServer, viewport: str) -> None:
                                  .where(Unit.code == "PT-TNMT").order_by(Task.id).limit(1)),
            "consultation": server.scalar(sa.select(sa.func.min(Consultation.id)))}
     login(page, "admin")
-    for name, url in MAIN_PAGES:
+    for name, url, on_phone in MAIN_PAGES:
+        if viewport == "phone" and not on_phone:
+            continue
         response = page.goto(url.format(**ids))
         assert response is not None and response.status == 200, f"{url}: {response and response.status}"
         assert "Cổng trách nhiệm công vụ" in page.text_content("nav")

@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import (
-    Account, Commendation, Consultation, ConsultationRecipient, Reassignment, Task, TaskStep,
+    Account, Commendation, Consultation, ConsultationRecipient, Inspection, Notice, Reassignment, Task, TaskStep,
+    Unit,
 )
 from portal.services.workdays import TZ
 from tests.e2e.conftest import (
@@ -83,19 +84,19 @@ def test_task_with_two_steps_done_on_time(page: Any, make_page: Any, server: Liv
     assert [s.responsible_staff_id is not None for s in steps] == [True, True]
     assert len({s.responsible_staff_id for s in steps}) == 2, "the two steps go to two people"
 
-    # The staff member completes their own step, and cannot touch their colleague's.
+    # The staff member completes their own step on "Việc của tôi"; the colleague's is not theirs.
     staff = make_page()
     login(staff, "staff")
-    staff.goto(f"/admin/task_step/?search={'kiểm tra thực địa'}")
-    staff.locator(f"a[href*='/admin/task_step/edit/?id={steps[0].id}']").first.click()
-    staff.wait_for_url("**/task_step/edit/**")
-    assert staff.locator("#title").count() == 0, "staff may not rename the step"
-    choose(staff, "status", "Đã hoàn thành")
-    type_date(staff, "completed_at", now_text())
-    shot(staff, "workflow-step-complete-desktop")
-    save(staff)
-    assert "/edit/" not in staff.url, field_errors(staff) or flashes(staff)
-    assert server.read(lambda s: s.get(TaskStep, steps[0].id)).status == "done"
+    staff.goto("/admin/work/my-steps/")
+    assert staff.locator(f"tr[data-step='{steps[1].id}']").count() == 0
+    mine = staff.locator(f"tr[data-step='{steps[0].id}']")
+    assert "Bước 1: kiểm tra thực địa" in mine.inner_text()
+    shot(staff, "workflow-my-steps-desktop")
+    with staff.expect_navigation():
+        mine.get_by_role("button", name="Hoàn thành").click()
+    assert f"Đã xác nhận hoàn thành bước 1 của nhiệm vụ {code}." in flashes(staff), flashes(staff)
+    done = server.read(lambda s: s.get(TaskStep, steps[0].id))
+    assert (done.status, done.completed_late) == ("done", False)
     response = staff.goto(f"/admin/task_step/edit/?id={steps[1].id}")
     assert response is not None and response.status in (403, 404)
     assert server.read(lambda s: s.get(TaskStep, steps[1].id)).status == "open"
@@ -117,90 +118,212 @@ def test_task_with_two_steps_done_on_time(page: Any, make_page: Any, server: Liv
 
 
 # ---------------------------------------------------------------- a consultation
-def open_recipient_edit(page: Any, server: LiveServer, consultation_code: str, unit_code: str) -> int:
-    from portal.models import Unit
-
-    rid = server.scalar(sa.select(ConsultationRecipient.id).join(Consultation).join(
-        Unit, ConsultationRecipient.unit_id == Unit.id).where(Consultation.code == consultation_code,
-                                                               Unit.code == unit_code))
-    page.goto("/admin/consultation_recipient/")
-    page.locator(f"a[href*='/admin/consultation_recipient/edit/?id={rid}']").first.click()
-    page.wait_for_url("**/consultation_recipient/edit/**")
-    return rid
-
-
-def test_consultation_answers_and_submission(page: Any, make_page: Any, server: LiveServer,
-                                             browser_errors: BrowserErrors) -> None:
-    browser_errors.allow(FORBIDDEN)
-    code, start = "E2E-LYK-01", today() - timedelta(days=14)
-    login(page, "head")
+def create_consultation(page: Any, server: LiveServer, code: str, sent: date, deadline: date) -> int:
+    """The head of Phòng TN-MT consults three units through the form (inline recipients)."""
     page.goto("/admin/consultation/new/")
     page.fill("#code", code)
     page.fill("#subject", "Lấy ý kiến dự thảo phương án bồi thường đường nội thị")
     pick(page, "consulting_unit", "Tài nguyên")
     pick(page, "competent_unit", "UBND huyện", "UBND huyện Phong Thổ")
-    type_date(page, "sent_on", d(start))
+    type_date(page, "sent_on", d(sent))
     choose(page, "deadline_kind", "Theo ngày")
-    type_date(page, "deadline", d(start + timedelta(days=7)))
+    type_date(page, "deadline", d(deadline))
     choose(page, "status", "Đang lấy ý kiến")
-    for i, unit in enumerate(("Tài chính", "Mường So", "Tư pháp")):
+    for i, unit in enumerate(("Phòng Tài chính - Kế hoạch", "UBND xã Mường So", "Phòng Tư pháp")):
         add_inline_row(page, "recipients")
         pick(page, f"recipients-{i}-unit", unit)
         page.fill(f"#recipients-{i}-relevance_reason", "Liên quan đến chức năng, nhiệm vụ của đơn vị.")
-        type_date(page, f"recipients-{i}-deadline", d(start + timedelta(days=7)))
+        type_date(page, f"recipients-{i}-deadline", d(deadline))
     save(page)
     assert "/new/" not in page.url, field_errors(page) or flashes(page)
-    assert server.count(ConsultationRecipient, ConsultationRecipient.consultation.has(Consultation.code == code)) == 3
-
-    answered = f"{start + timedelta(days=2):%d/%m/%Y} 09:30"
-    agree = make_page()
-    login(agree, "head2")
-    open_recipient_edit(agree, server, code, "PT-TCKH")
-    choose(agree, "answer", "Đồng ý")
-    type_date(agree, "answered_at", answered)
-    save(agree)
-
-    disagree = make_page()
-    login(disagree, "commune")
-    rid = open_recipient_edit(disagree, server, code, "PT-X-MS")
-    choose(disagree, "answer", "Không đồng ý (nêu lý do)")
-    type_date(disagree, "answered_at", answered)
-    save(disagree)  # a disagreement without reasons: refused, in Vietnamese
-    assert "/edit/" in disagree.url, "a disagreement without reasons was accepted"
-    assert "lý do" in (field_errors(disagree) + flashes(disagree)).lower()
-    assert server.read(lambda s: s.get(ConsultationRecipient, rid)).answer is None
-    disagree.fill("#answer_text", "Đề nghị điều chỉnh đơn giá bồi thường đất nông nghiệp theo bảng giá mới.")
-    save(disagree)
-    assert server.read(lambda s: s.get(ConsultationRecipient, rid)).answer == "disagree"
-
-    # Not submitted while the disagreement is unresolved.
     cid = server.scalar(sa.select(Consultation.id).where(Consultation.code == code))
+    assert server.count(ConsultationRecipient, ConsultationRecipient.consultation_id == cid) == 3
+    return cid
+
+
+def recipient_of(server: LiveServer, cid: int, unit_code: str) -> int:
+    return server.scalar(sa.select(ConsultationRecipient.id).join(Unit, ConsultationRecipient.unit_id == Unit.id)
+                         .where(ConsultationRecipient.consultation_id == cid, Unit.code == unit_code))
+
+
+def answer(page: Any, rid: int, choice: str, text: str = "") -> None:
+    """A consulted unit answers on "Trả lời lấy ý kiến"."""
+    page.goto("/admin/work/answers/")
+    card = page.locator(f"[data-recipient='{rid}']")
+    card.get_by_label(choice, exact=True).check()
+    card.locator("textarea[name=text]").fill(text)
+    with page.expect_navigation():
+        card.get_by_role("button", name="Gửi ý kiến").click()
+
+
+def lead_card(page: Any, cid: int) -> Any:
+    page.goto("/admin/work/consultations/")
+    return page.locator(f"[data-consultation='{cid}']")
+
+
+def run_jobs(server: LiveServer) -> None:
+    """What a worker process does: run every queued job (burst), in the server's app."""
+    from rq import Queue, SimpleWorker
+
+    from portal.queue import DEFAULT_QUEUE, worker_redis
+
+    with server.app.app_context():
+        redis = worker_redis()
+        SimpleWorker([Queue(DEFAULT_QUEUE, connection=redis)], connection=redis).work(burst=True)
+
+
+def test_consultation_deemed_agreement_and_submission(page: Any, make_page: Any, server: LiveServer) -> None:
+    code, sent, deadline = "E2E-LYK-01", today() - timedelta(days=10), today() + timedelta(days=3)
+    login(page, "head")
+    cid = create_consultation(page, server, code, sent, deadline)
+    agreeing, disagreeing, silent = (recipient_of(server, cid, u) for u in ("PT-TCKH", "PT-X-MS", "PT-TP"))
+
+    head2 = make_page()
+    login(head2, "head2")
+    answer(head2, agreeing, "Đồng ý")
+    assert "Đã gửi ý kiến" in flashes(head2), flashes(head2)
+    commune = make_page()
+    login(commune, "commune")
+    answer(commune, disagreeing, "Không đồng ý (nêu lý do)")  # no reasons: refused, in Vietnamese
+    assert "lý do" in flashes(commune).lower(), flashes(commune)
+    assert server.read(lambda s: s.get(ConsultationRecipient, disagreeing)).answer is None
+    shot(commune, "workflow-disagree-without-reasons-desktop")
+    answer(commune, disagreeing, "Không đồng ý (nêu lý do)", "Đề nghị điều chỉnh đơn giá bồi thường đất nông nghiệp.")
+    got = {r: server.read(lambda s, r=r: s.get(ConsultationRecipient, r)) for r in (agreeing, disagreeing)}
+    assert [(x.answer, x.outcome) for x in got.values()] == [("agree", "answered"), ("disagree", "answered")]
+
+    # Not yet: a unit is silent within its deadline and a disagreement is unresolved.
+    card = lead_card(page, cid)
+    assert card.locator("[data-submit-reasons]").is_visible()
+    with page.expect_navigation():
+        card.get_by_role("button", name="Trình hồ sơ").click()
+    assert "Chưa thể trình" in flashes(page), flashes(page)
+    assert server.read(lambda s: s.get(Consultation, cid)).status == "open"
+
+    # Time passes: the silent unit's deadline is over (the only change made behind the screens).
+    engine = server.engine()
+    with engine.begin() as conn:
+        past = today() - timedelta(days=1)
+        conn.execute(sa.update(Consultation).where(Consultation.id == cid).values(deadline=past))
+        conn.execute(sa.update(ConsultationRecipient).where(ConsultationRecipient.consultation_id == cid)
+                     .values(deadline=past))
+    engine.dispose()
+    leader = make_page()
+    login(leader, "leader")
+    response = leader.goto("/admin/background/sweep/")
+    assert response is not None and response.status == 200, f"leadership may not open the sweep page ({response.status})"
+    with leader.expect_navigation():
+        leader.get_by_role("button", name="Quét ngay").click()
+    assert "Đã xếp lịch quét thời hạn" in flashes(leader), flashes(leader)
+    run_jobs(server)
+    leader.reload()
+    shot(leader, "workflow-sweep-desktop")
+
+    card = lead_card(page, cid)
+    assert card.locator(f"[data-recipient='{silent}'] [data-outcome]").get_attribute("data-outcome") == "deemed_agreed"
+    assert card.locator(f"[data-recipient='{agreeing}'] [data-outcome]").get_attribute("data-outcome") == "answered"
+    link = card.locator(f"[data-recipient='{silent}'] [data-notice-download]").first
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".docx")
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read(2) == b"PK", "the notice is not a DOCX (zip) file"
+    shot(page, "workflow-consultation-deemed-desktop")
+
+    # Resolving the disagreement opens the way to submission.
+    row = card.locator(f"[data-recipient='{disagreeing}']")
+    row.locator("select[name=resolution]").select_option(label="Đã làm việc trực tiếp, thống nhất")
+    row.locator("input[name=note]").fill("Đã họp ngày làm việc với UBND xã, thống nhất đơn giá.")
+    with page.expect_navigation():
+        row.get_by_role("button", name="Ghi nhận giải quyết").click()
+    card = lead_card(page, cid)
+    with page.expect_navigation():
+        card.get_by_role("button", name="Trình hồ sơ").click()
+    assert f"Đã trình hồ sơ {code}." in flashes(page), flashes(page)
+    assert server.read(lambda s: s.get(Consultation, cid)).status == "submitted"
+
+
+def test_consultation_rules_hold_in_the_generic_screens(page: Any, server: LiveServer) -> None:
+    """The generic edit form is another door: no submission with an unresolved disagreement."""
+    cid = server.scalar(sa.select(Consultation.id).join(Unit, Consultation.consulting_unit_id == Unit.id)
+                        .where(Unit.code == "PT-TNMT", Consultation.status == "open").limit(1))
+    rid = server.scalar(sa.select(ConsultationRecipient.id).where(ConsultationRecipient.consultation_id == cid)
+                        .limit(1))
+    engine = server.engine()
+    with engine.begin() as conn:  # a consulted unit disagrees (as answered on its own page)
+        conn.execute(sa.update(ConsultationRecipient).where(ConsultationRecipient.id == rid).values(
+            answer="disagree", answer_text="Không thống nhất phạm vi.", outcome="answered",
+            answered_at=datetime.now(TZ), resolution=None))
+    engine.dispose()
+    login(page, "head")
     page.goto(f"/admin/consultation/edit/?id={cid}")
     choose(page, "status", "Đã trình")
     save(page)
     assert server.read(lambda s: s.get(Consultation, cid)).status != "submitted", \
-        "the consultation was submitted with an unresolved disagreement"
+        "the generic edit form submitted a consultation with an unresolved disagreement"
     assert flashes(page) + field_errors(page), "no message saying why it cannot be submitted"
-    shot(page, "workflow-consultation-refused-desktop")
 
 
-def test_silent_unit_deemed_agreed_after_sweep(page: Any) -> None:
+def test_notice_downloads_as_docx(page: Any, server: LiveServer) -> None:
+    notice = server.scalar(sa.select(Notice.id).where(Notice.kind == "deemed_agreement").limit(1))
     login(page, "leader")
-    if not served(page, "/admin/background/sweep/"):
-        pytest.skip("no sweep screen: portal/admin/background.py register() is not called from "
-                    "portal/admin/__init__.py, so /admin/background/sweep/ is not served")
-    if not served(page, "/admin/notice/download/?id=1"):
-        pytest.skip("no DOCX download on the notice screen (portal/admin/views/notices.py)")
-    pytest.fail("the sweep and notice screens now exist: write this workflow against them")
+    page.goto("/admin/work/")
+    shot(page, "work-notices-desktop")
+    with page.expect_download() as download:
+        page.locator(f"[data-notice-download='{notice}']").first.click()
+    assert download.value.suggested_filename.endswith(".docx")
+    with open(download.value.path(), "rb") as fh:
+        assert fh.read(2) == b"PK", "not a DOCX (zip) file"
 
 
 # ---------------------------------------------------------------- a sample
-def test_inspector_draws_a_sample(page: Any) -> None:
+def test_inspector_draws_a_sample(page: Any, make_page: Any, server: LiveServer,
+                                  browser_errors: BrowserErrors) -> None:
+    browser_errors.allow(FORBIDDEN)  # the head asking for the secret sample on purpose
     login(page, "inspector")
     if not served(page, "/admin/background/sample-request/"):
-        pytest.skip("no sample request screen: portal/admin/background.py register() is not called from "
+        pytest.skip("no sample request screen: portal.admin.background.register() is not called from "
                     "portal/admin/__init__.py, so /admin/background/sample-request/ is not served")
-    pytest.fail("the sample screens now exist: write this workflow against them")
+    page.goto("/admin/background/sample-request/")
+    option = page.locator("#inspection_id option", has_text="PT-KT-2025-04").get_attribute("value")
+    page.select_option("#inspection_id", option)
+    page.select_option("#population_kind", "task")
+    page.fill("#subtree", "PT-TNMT")
+    page.get_by_role("button", name="Xem tổng thể và cỡ mẫu đề xuất").click()
+    page.wait_for_selector("input[name=size_0]")
+    page.fill("input[name=size_0]", "3")
+    page.fill("#size_reason", "Kiểm tra thử ba hồ sơ của phòng.")
+    shot(page, "workflow-sample-request-desktop")
+    page.get_by_role("button", name="Yêu cầu rút mẫu").click()
+    page.wait_for_url("**/admin/background/samples/*")
+    sample_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    assert page.locator("[data-progress-url]").is_visible(), "no progress bar while the draw waits"
+    assert page.inner_text("[data-sample-status]") in ("Chờ rút mẫu", "Đang rút mẫu")
+    shot(page, "workflow-sample-progress-desktop")
+    run_jobs(server)
+    page.wait_for_selector("[data-sample-status]:has-text('Đã rút mẫu')", timeout=15_000)  # polled, reloaded
+    assert page.locator("table tbody tr").count() >= 3
+    shot(page, "workflow-sample-drawn-desktop")
+
+    head = make_page()
+    login(head, "head")  # the sampled unit sees nothing of it before the inspection starts
+    for url in (f"/admin/background/samples/{sample_id}", f"/admin/background/samples/{sample_id}/status.json"):
+        response = head.goto(url)
+        assert response is not None and response.status in (403, 404), url
+    head.goto("/admin/background/samples/")
+    assert f"#{sample_id}" not in head.inner_text("body")
+
+    # The inspection starts; the sample verifies.
+    inspection = server.scalar(sa.select(Inspection.id).where(Inspection.code == "PT-KT-2025-04"))
+    page.goto(f"/admin/inspection/edit/?id={inspection}")
+    choose(page, "status", "Đang kiểm tra")
+    type_date(page, "started_at", now_text())
+    save(page)
+    page.goto(f"/admin/background/samples/{sample_id}")
+    page.get_by_role("button", name="Kiểm tra lại mẫu này").click()
+    page.wait_for_selector("[data-verify-result]")
+    assert page.locator("[data-verify-result]").get_attribute("data-verify-result") == "ok"
+    shot(page, "workflow-sample-verified-desktop")
 
 
 # ---------------------------------------------------------------- leadership decisions
@@ -259,7 +382,9 @@ def test_bad_task_input_shows_vietnamese_and_saves_nothing(page: Any, server: Li
     type_date(page, "received_on", d(today()))
     type_date(page, "legal_due_date", d(today() - timedelta(days=5)))
     save(page)
-    assert "Hạn theo quy định phải sau hoặc bằng ngày tiếp nhận." in flashes(page) + field_errors(page)
+    message = flashes(page)
+    assert d(today() - timedelta(days=5)) in message or "Hạn theo quy định phải sau" in message, message
+    assert "không được trước" in message or "phải sau" in message, message
     assert server.count(Task) == before
     shot(page, "workflow-bad-dates-desktop")
 
@@ -267,8 +392,8 @@ def test_bad_task_input_shows_vietnamese_and_saves_nothing(page: Any, server: Li
     page.fill("#title", "   ")
     type_date(page, "legal_due_date", d(today() + timedelta(days=5)))
     save(page)
+    assert server.count(Task) == before, "a task whose title is only spaces was saved"
     assert "Trường này là bắt buộc." in field_errors(page)
-    assert server.count(Task) == before
     # A date that is not a date.
     page.fill("#title", "Nhiệm vụ hợp lệ trừ ngày")
     page.fill("#received_on", "31/02/2026")

@@ -93,14 +93,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     return path
 
 
-@pytest.fixture
-def db_url(sqlite_template: Path | None, tmp_path: Path) -> Iterator[str]:
-    """A seeded database for this test alone."""
+def _fresh_database(template: Path | None, directory: Path) -> Iterator[str]:
     base = pg_url()
     if base is None:
-        assert sqlite_template is not None
-        target = tmp_path / "jobs.db"
-        shutil.copyfile(sqlite_template, target)
+        assert template is not None
+        target = directory / "jobs.db"
+        shutil.copyfile(template, target)
         yield f"sqlite:///{target}"
         return
     schema = f"jobs_{uuid.uuid4().hex[:12]}"
@@ -119,9 +117,19 @@ def db_url(sqlite_template: Path | None, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def jobs_app(db_url: str, redis_url: str, redis: Redis, tmp_path: Path) -> Iterator[Flask]:
-    """The app on this test's database and the test Redis, with its context pushed."""
-    app = make_app(db_url, REDIS_URL=redis_url, SAMPLES_DIR=str(tmp_path / "samples"))
+def db_url(sqlite_template: Path | None, tmp_path: Path) -> Iterator[str]:
+    """A seeded database for this test alone (tests whose effects are counted)."""
+    yield from _fresh_database(sqlite_template, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_db_url(sqlite_template: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A seeded database shared by a module's tests that change nothing they count."""
+    yield from _fresh_database(sqlite_template, tmp_path_factory.mktemp("shared"))
+
+
+def _app(url: str, redis_url: str, samples: Path) -> Iterator[Flask]:
+    app = make_app(url, REDIS_URL=redis_url, SAMPLES_DIR=str(samples))
     register_background_pages(app)
     # The test keeps one app context pushed, which every test request then shares:
     # forget the previous request's user and CSRF token (cached in ``g``).
@@ -131,6 +139,18 @@ def jobs_app(db_url: str, redis_url: str, redis: Redis, tmp_path: Path) -> Itera
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def jobs_app(db_url: str, redis_url: str, redis: Redis, tmp_path: Path) -> Iterator[Flask]:
+    """The app on this test's database and the test Redis, with its context pushed."""
+    yield from _app(db_url, redis_url, tmp_path / "samples")
+
+
+@pytest.fixture
+def shared_app(shared_db_url: str, redis_url: str, redis: Redis, tmp_path: Path) -> Iterator[Flask]:
+    """The same on the module's shared database."""
+    yield from _app(shared_db_url, redis_url, tmp_path / "samples")
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ PAGES = {
 
 
 @pytest.mark.parametrize("path,username", sorted(PAGES.items()))
-def test_pages_serve_with_redis_down(tmp_path: Path, db_url: str, path: str, username: str) -> None:
-    app = make_app(db_url, REDIS_URL=f"unix://{tmp_path}/dead.sock")
+def test_pages_serve_with_redis_down(tmp_path: Path, shared_db_url: str, path: str, username: str) -> None:
+    app = make_app(shared_db_url, REDIS_URL=f"unix://{tmp_path}/dead.sock")
     register_background_pages(app)
     client = login(app.test_client(), username)
     response = client.get(path)
@@ -42,8 +42,8 @@ def test_pages_serve_with_redis_down(tmp_path: Path, db_url: str, path: str, use
         assert UNAVAILABLE_MESSAGE in response.get_data(as_text=True)
 
 
-def test_run_now_with_redis_down_queues_nothing(tmp_path: Path, db_url: str) -> None:
-    app = make_app(db_url, REDIS_URL=f"unix://{tmp_path}/dead.sock")
+def test_run_now_with_redis_down_queues_nothing(tmp_path: Path, shared_db_url: str) -> None:
+    app = make_app(shared_db_url, REDIS_URL=f"unix://{tmp_path}/dead.sock")
     register_background_pages(app)
     client = login(app.test_client(), "leader")
     token = csrf_from(client.get("/admin/background/sweep/").get_data(as_text=True))
@@ -71,13 +71,12 @@ def test_sweep_page_and_run_now(jobs_app: Flask, web, redis: Redis) -> None:
     assert web.get("/admin/background/queue/").status_code == 403
 
 
-def test_queue_pages_are_for_administrators_only(jobs_app: Flask, web) -> None:
+def test_queue_pages_are_for_administrators_only(shared_app: Flask) -> None:
     for username in ("leader", "inspector", "head", "staff"):
-        client = login(jobs_app.test_client(), username)
+        client = login(shared_app.test_client(), username)
         assert client.get("/admin/background/queue/").status_code == 403, username
         assert client.get("/admin/background/queue/failed").status_code == 403, username
-    login(web, "admin")
-    assert web.get("/admin/background/queue/").status_code == 200
+    assert login(shared_app.test_client(), "admin").get("/admin/background/queue/").status_code == 200
 
 
 def test_unannounced_sample_is_invisible_to_the_inspected_head_before_start(

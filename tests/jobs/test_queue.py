@@ -26,10 +26,10 @@ def always_fails(label: str) -> None:
     raise RuntimeError(f"Lỗi thử nghiệm {label}")
 
 
-def test_failing_job_is_retried_then_listed_as_failed(jobs_app: Flask, redis: Redis) -> None:
-    retries = jobs_app.config["JOB_RETRIES"]
+def test_failing_job_is_retried_then_listed_as_failed(shared_app: Flask, redis: Redis) -> None:
+    retries = shared_app.config["JOB_RETRIES"]
     assert retries >= 1
-    jobs_app.config["JOB_RETRY_INTERVALS"] = [0]  # re-enqueue at once: no scheduler needed in the test
+    shared_app.config["JOB_RETRY_INTERVALS"] = [0]  # re-enqueue at once: no scheduler needed in the test
     job = enqueue_safely(always_fails, "A")
     assert job is not None and job.retries_left == retries
     queue = Queue("default", connection=redis)
@@ -43,25 +43,25 @@ def test_failing_job_is_retried_then_listed_as_failed(jobs_app: Flask, redis: Re
     assert row.id == job.id and row.func.endswith("always_fails")
     assert row.error == "RuntimeError: Lỗi thử nghiệm A"
 
-    result = jobs_app.test_cli_runner().invoke(args=["jobs", "failed"])
+    result = shared_app.test_cli_runner().invoke(args=["jobs", "failed"])
     assert result.exit_code == 0 and job.id in result.output and "Lỗi thử nghiệm A" in result.output
 
 
-def test_retry_waits_its_interval_in_the_scheduled_registry(jobs_app: Flask, redis: Redis) -> None:
+def test_retry_waits_its_interval_in_the_scheduled_registry(shared_app: Flask, redis: Redis) -> None:
     """With the production intervals a failed attempt is scheduled, not lost or failed."""
-    assert list(jobs_app.config.get("JOB_RETRY_INTERVALS") or [10, 30, 60]) == [10, 30, 60]
+    assert list(shared_app.config.get("JOB_RETRY_INTERVALS") or [10, 30, 60]) == [10, 30, 60]
     job = enqueue_safely(always_fails, "B")
     queue = Queue("default", connection=redis)
     SimpleWorker([queue], connection=redis).work(burst=True)
     job = Job.fetch(job.id, connection=redis)
     assert job.get_status() == "scheduled"
     assert job.id in ScheduledJobRegistry(queue=queue).get_job_ids()
-    assert job.retries_left == jobs_app.config["JOB_RETRIES"] - 1
+    assert job.retries_left == shared_app.config["JOB_RETRIES"] - 1
     assert failed_jobs(redis) == []
 
 
-def test_redis_down_refuses_to_enqueue(tmp_path: Path, db_url: str) -> None:
-    app = make_app(db_url, REDIS_URL=f"unix://{tmp_path}/no-such-redis.sock")
+def test_redis_down_refuses_to_enqueue(tmp_path: Path, shared_db_url: str) -> None:
+    app = make_app(shared_db_url, REDIS_URL=f"unix://{tmp_path}/no-such-redis.sock")
     with app.app_context():
         assert queue_available() is False
         assert enqueue_safely(always_fails, "C") is None
@@ -69,10 +69,10 @@ def test_redis_down_refuses_to_enqueue(tmp_path: Path, db_url: str) -> None:
 
 
 @pytest.mark.skipif(bool(os.environ.get("TEST_REDIS_URL")), reason="embedded Redis only")
-def test_embedded_redis_is_started_lazily_and_shared(tmp_path: Path, db_url: str) -> None:
+def test_embedded_redis_is_started_lazily_and_shared(tmp_path: Path, shared_db_url: str) -> None:
     rdb = tmp_path / "embedded" / "redis.rdb"
-    first = make_app(db_url, EMBEDDED_REDIS_PATH=str(rdb))
-    second = make_app(db_url, EMBEDDED_REDIS_PATH=str(rdb))
+    first = make_app(shared_db_url, EMBEDDED_REDIS_PATH=str(rdb))
+    second = make_app(shared_db_url, EMBEDDED_REDIS_PATH=str(rdb))
     assert first.config["REDIS_URL"] is None and not rdb.exists()
     try:
         url = redis_url(first)

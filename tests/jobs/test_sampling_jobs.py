@@ -209,3 +209,13 @@ def test_request_rules(jobs_app: Flask) -> None:
     assert (first.domain, second.domain) == ("inspection:KT-RULES:units", "inspection:KT-RULES:units:2")
     assert first.seed_commitment != second.seed_commitment
     db.session.rollback()
+
+
+@pytest.mark.parametrize("text", ['a"b', "back\\slash", "tab\tx", "nl\nx", "\x00\x1f\x7f", "Hòa Bình", "\u2028\u2029",
+                                  "😀", "</script>", "'", "X-Ho\u0300a"])
+def test_fast_population_line_is_the_canonical_line(text: str) -> None:
+    from portal.services.sampling import canonical_line, make_item
+    from portal.services.samples import population_line
+
+    item = make_item(text, 7, text)
+    assert population_line(item) == canonical_line(item)

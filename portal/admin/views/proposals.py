@@ -163,6 +163,7 @@ class ProposalView(PortalModelView):
 
 
 class CommendationView(ProposalView):
+    column_labels = {"title": "Hình thức khen thưởng"}
     column_list = ("title", "target_kind", "unit", "staff", "status", "proposed_at", "decided_at")
     column_details_list = ("title", "target_kind", "unit", "staff", "reason", "status", "proposed_at",
                            "decided_at", "decision_reason")

@@ -4,9 +4,18 @@ Drawing a sample is its own flow (the sampling job); these screens only read.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ...models import Sample, SampleItem, enums
 from ..base import PortalModelView
 from ..filters import UnitSubtreeFilter
+
+SEED_HIDDEN = "(chưa công bố — xem cam kết SHA-256)"
+
+
+def _seed(_view: Any, _context: Any, sample: Sample, _name: str) -> str:
+    # Until it is revealed only the commitment may be known, or the draw could be predicted.
+    return sample.seed if sample.seed_revealed_at is not None and sample.seed else SEED_HIDDEN
 
 
 class SampleView(PortalModelView):
@@ -25,6 +34,8 @@ class SampleView(PortalModelView):
     column_sortable_list = ("id", "status", "requested_at", "drawn_at")
     column_filters = ("population_kind", "status", "requested_at")
     column_select_related_list = (Sample.inspection,)
+    column_formatters = {"seed": _seed}
+    column_formatters_export = {"seed": _seed}
     enum_columns = {"population_kind": enums.POPULATION_KINDS, "weighting": enums.WEIGHTINGS,
                     "status": enums.SAMPLE_STATUSES}
 
