@@ -1,6 +1,13 @@
 # The two commands of the README: `make run` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that actually runs and is 3.11 or 3.12 (pyenv shims may exist
+# for versions that are not selected).
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 12) else 1)' >/dev/null 2>&1 \
+	&& { command -v $$p; break; }; done)
+ifeq ($(PYTHON),)
+PYTHON := python3
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000

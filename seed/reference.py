@@ -109,9 +109,11 @@ RESOURCES: tuple[str, ...] = (
     "commendation", "reassignment", "disciplinary_review", "evidence",
     "directive", "acknowledgement",
     "discipline_form", "commendation_title", "rating_level", "calendar_exception",
-    "audit_log", "job_tick",
+    "audit_log", "job_tick", "sweep", "queue",
 )
 SYSTEM = ("audit_log", "job_tick")
+# Pages rather than tables: granted one by one below.
+PAGES = ("sweep", "queue")
 PROPOSALS = ("commendation", "reassignment", "disciplinary_review")
 REFERENCE = ("unit_function", "discipline_form", "commendation_title", "rating_level", "calendar_exception")
 # Records of the accountability work itself (what inspectors look at).
@@ -143,7 +145,7 @@ def _build_default_permissions() -> dict[str, dict[str, set[str]]]:
         for resource in resources:
             m[role].setdefault(resource, set()).update(actions)
 
-    non_system = [r for r in RESOURCES if r not in SYSTEM]
+    non_system = [r for r in RESOURCES if r not in SYSTEM and r not in PAGES]
     grant("admin", non_system, *sorted(RECORD_KEEPING))
     grant("admin", SYSTEM, "view")
 
@@ -163,6 +165,12 @@ def _build_default_permissions() -> dict[str, dict[str, set[str]]]:
     grant("unit_head", PROPOSALS + ("evidence",), "view", "create")
     grant("unit_head", ("notice", "directive", "acknowledgement", "unit",
                         "inspection", "finding", "recommendation") + REFERENCE, "view")
+
+    # Pages of the background work: the sweep on demand, the queue monitor.
+    grant("admin", ("sweep",), "view", "create")
+    grant("leadership", ("sweep",), "view", "create")
+    grant("inspector", ("sweep",), "view")
+    grant("admin", ("queue",), "view", "edit")
 
     grant("staff", ("task", "notice", "directive"), "view")
     grant("staff", ("task_step",), "view", "edit")

@@ -69,7 +69,8 @@ GENESIS_HASH = "0" * 64
 #: Key of the PostgreSQL advisory lock that serialises appends ("audit_lg" as 8 bytes).
 AUDIT_LOCK_KEY = int.from_bytes(b"audit_lg", "big")
 UNAUDITED_TABLES = frozenset({"audit_log", "job_tick"})
-SECRET_COLUMNS = frozenset({"password_hash"})
+# A sample's seed stays secret until the inspection opens, in the log too.
+SECRET_COLUMNS = frozenset({"password_hash", "seed"})
 MASK = "***"
 _BEFORE = "portal.audit.before"  # session.info key: snapshots taken in before_flush
 _CHUNK = 500

@@ -12,7 +12,7 @@ from portal.admin.base import PortalBaseView, PortalModelView
 from portal.admin.errors import CONSTRAINT_MESSAGES
 from portal.auth.scopes import has_rule
 from portal.extensions import db
-from seed.reference import RESOURCES
+from seed.reference import PAGES, RESOURCES
 
 
 def test_every_table_has_a_screen():
@@ -23,7 +23,8 @@ def test_every_table_has_a_screen():
 
 def test_every_screen_uses_a_resource_of_the_seeded_matrix():
     used = {e.resource_name for e in registry.ENTRIES} | {r for _m, r, _n in registry.INLINE_ONLY}
-    assert used == set(RESOURCES)
+    # Every table resource has its screen; the page resources (sweep, queue) have pages instead.
+    assert used == set(RESOURCES) - set(PAGES)
 
 
 def test_endpoints_are_unique_and_views_secured():
