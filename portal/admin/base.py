@@ -264,6 +264,7 @@ class PortalModelView(ModelView):
             if not is_created:
                 guard.check_readonly(model, self.readonly_columns, self.column_labels)
             guard.check_id_refs(model, self.id_refs, self.column_labels)
+            _refuse_blank_required_text(model, self.column_labels)
             self.apply_rules(form, model, is_created)
             for earlier, later, message in self.date_order:
                 first, second = getattr(model, earlier, None), getattr(model, later, None)
@@ -334,3 +335,14 @@ class PortalModelView(ModelView):
 
     def get_export_name(self, export_type: str = "csv") -> str:
         return f"{self.endpoint}_{local_today():%Y%m%d}.{export_type}"
+
+
+def _refuse_blank_required_text(model: Any, labels: dict[str, str]) -> None:
+    """A required text made only of spaces is as empty as no text at all."""
+    for column in sa.inspect(type(model)).columns:
+        if column.nullable or not isinstance(column.type, sa.String):
+            continue
+        value = getattr(model, column.key, None)
+        if isinstance(value, str) and not value.strip():
+            label = labels.get(column.key) or COMMON_LABELS.get(column.key) or column.key
+            raise ValidationError(f"Trường «{label}» không được để trống.")

@@ -2,7 +2,13 @@
 written deadline issues that suspend deemed agreement (directive item 4)."""
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from wtforms.validators import ValidationError
+
+from ...services.consultations import can_submit
 
 from ...models import Consultation, ConsultationRecipient, DeadlineIssue, Task, Unit, enums
 from ..ajax import ref
@@ -52,6 +58,13 @@ class ConsultationView(PortalModelView):
     readonly_columns = ("code", "sent_on", "consulting_unit")
     creator_field = "created_by_id"
     date_order = (("sent_on", "deadline", DEADLINE_AFTER_SENT),)
+
+    def apply_rules(self, form: Any, model: Consultation, is_created: bool) -> None:
+        # Item 4: submitting goes through the rule, whichever screen sets the status.
+        if model.status == "submitted" and sa.inspect(model).attrs.status.history.has_changes():
+            allowed, reasons = can_submit(model)
+            if not allowed:
+                raise ValidationError(" ".join(reasons) or "Chưa thể trình hồ sơ lấy ý kiến.")
 
 
 class ConsultationRecipientView(PortalModelView):
