@@ -43,6 +43,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--phases", default="web,worker", help="parts to run: web, worker (default both)")
     p.add_argument("--no-explain", action="store_true", help="do not collect query plans")
     p.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file")
+    p.add_argument("--report-only", action="store_true",
+                   help="measure nothing: rewrite the report from the stored results of these sizes")
     return p.parse_args(argv)
 
 
@@ -92,14 +94,19 @@ def measure(engine: str, url: str, args: argparse.Namespace, sizes: dict[str, in
     res: dict[str, Any] = {"engine": engine, "sizes": sizes, "audit_rows": args.audit_rows, "build": build,
                            "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "notes": []}
     common = {"url": url, "sizes": sizes, "repeat": args.repeat}
-    if "web" in phases:
-        say(f"{engine}: list pages and dashboards")
-        res["web"] = child("web", {**common, "deep_page": args.deep_page, "roles": args.roles.split(","),
-                                   "explain": not args.no_explain})
+    res["load"] = {"before": round(os.getloadavg()[0], 1)}
+    # The worker part first: the sweep leaves the data as a live portal has it (swept every few
+    # minutes: notices and proposals exist), which is what the pages should be measured on.
     if "worker" in phases:
         say(f"{engine}: sweep, draws, export")
         res["worker"] = child("worker", {**common, "draw_items": args.draw_items,
                                          "export_path": str(work_dir / f"population-{engine}.jsonl")})
+        res["load"]["worker"] = round(os.getloadavg()[0], 1)
+    if "web" in phases:
+        say(f"{engine}: list pages and dashboards")
+        res["web"] = child("web", {**common, "deep_page": args.deep_page, "roles": args.roles.split(","),
+                                   "explain": not args.no_explain})
+        res["load"]["web"] = round(os.getloadavg()[0], 1)
     for part in ("web", "worker"):
         if "error" in res.get(part, {}):
             res["notes"].append(f"the {part} part failed: {res[part]['error']}")
@@ -153,11 +160,16 @@ def run_pg(args: argparse.Namespace, url: str, sizes: dict[str, int]) -> dict[st
 
 
 def plans(results: list[dict[str, Any]]) -> list[str]:
+    """PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of each list, page 1
+    (and the deep page of the task lists), as an administrator and as a unit head."""
     out: list[str] = []
     for res in results:
+        if res["engine"] != "postgresql":
+            continue
         for p in res.get("web", {}).get("pages", []):
-            if p.get("plan") and p["role"] == "admin":
-                head = f"{res['engine']}, {p['list']} p{p['page']}{' + search' if p['search'] else ''} (admin)"
+            wanted = p["page"] == 1 or p["list"].startswith("task")
+            if p.get("plan") and not p["search"] and p["role"] in ("admin", "head") and wanted:
+                head = f"{p['list']} p{p['page']} ({p['role']}): {p['url']}"
                 out += [f"**{head}**", "", "```", p["plan"], "```", ""]
     return out
 
@@ -167,11 +179,11 @@ def main(argv: list[str] | None = None) -> None:
     sizes = {k: getattr(args, k) for k in DEFAULT_SIZES}
     results: list[dict[str, Any]] = []
     url = pg_url()
-    if not args.skip_sqlite:
+    if not args.skip_sqlite and not args.report_only:
         results.append(run_sqlite(args, sizes))
-    if url and not args.skip_pg:
+    if url and not args.skip_pg and not args.report_only:
         results.append(run_pg(args, url, sizes))
-    elif not url and not args.skip_pg:
+    elif not url and not args.skip_pg and not args.report_only:
         say("postgresql: BENCH_DATABASE_URL is not set, skipped")
     args.db_dir.mkdir(parents=True, exist_ok=True)
     for res in results:
@@ -182,7 +194,8 @@ def main(argv: list[str] | None = None) -> None:
         old = results_file(args.db_dir, engine, sizes, args.audit_rows)
         if engine not in engines and old.exists():
             res = json.loads(old.read_text(encoding="utf-8"))
-            res.setdefault("notes", []).append(f"not measured in this run: results of {res['measured_at']}")
+            if not args.report_only:
+                res.setdefault("notes", []).append(f"not measured in this run: results of {res['measured_at']}")
             results.append(res)
             say(f"{engine}: reporting the last results ({res['measured_at']})")
     if not results:

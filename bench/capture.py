@@ -25,6 +25,7 @@ class Statement:
     sql: str
     params: Any
     many: bool
+    seconds: float = 0.0
 
     @property
     def control(self) -> bool:
@@ -49,11 +50,22 @@ class Capture:
 
     def __post_init__(self) -> None:
         sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        sa.event.listen(self.engine, "after_cursor_execute", self._done)
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
                 executemany: bool) -> None:
         if self.on:
-            self.statements.append(Statement(statement, parameters, executemany))
+            self.statements.append(Statement(statement, parameters, executemany, time.perf_counter()))
+
+    def _done(self, *_args: Any) -> None:
+        if self.on and self.statements:
+            last = self.statements[-1]
+            last.seconds = time.perf_counter() - last.seconds
+
+    def slowest(self, n: int = 5) -> list[dict[str, Any]]:
+        """The ``n`` slowest statements of the last capture (SQL shortened), slowest first."""
+        ranked = sorted((s for s in self.statements if not s.control), key=lambda s: -s.seconds)[:n]
+        return [{"seconds": s.seconds, "sql": " ".join(s.sql.split())[:600]} for s in ranked]
 
     def start(self) -> None:
         self.statements = []
@@ -65,6 +77,7 @@ class Capture:
 
     def close(self) -> None:
         sa.event.remove(self.engine, "before_cursor_execute", self._record)
+        sa.event.remove(self.engine, "after_cursor_execute", self._done)
 
 
 def floor(engine: sa.Engine, statements: list[Statement], repeat: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from .notes import NOTES
+from .notes import NOTES, SUMMARY
 
 #: Targets as read from DESIGN.md; the words there are qualitative, these are the numbers used.
 PAGE_MS = 100.0  # "any list page answers in well under 100 ms" (p95 must be under it)
@@ -111,7 +111,7 @@ def _worker_lines(worker: dict[str, Any]) -> list[Line]:
     specs = [
         ("sweep_first", "sweep, first run (all due rows)", SWEEP_FIRST_S),
         ("sweep_rerun_since", "sweep re-run, nothing due (since last run)", SWEEP_RERUN_S),
-        ("sweep_rerun_full", "sweep re-run, nothing due (full catch-up check)", SWEEP_RERUN_S),
+        ("sweep_rerun_full", "sweep re-run, nothing due, without `since` (information)", None),
         ("draw_synthetic", "vsample-v1 draw, synthetic items", DRAW_S),
         ("draw_db", "vsample-v1 draw, task population from the database", DRAW_S),
         ("export", "population export (population_lines → file)", None),
@@ -131,9 +131,13 @@ def _worker_lines(worker: dict[str, Any]) -> list[Line]:
             extra = f" · {r['items']:,} items"
         figure = f"{r['seconds']:.2f} s{extra} · RSS {r['maxrss_mb']:.0f} MB"
         ok = r["seconds"] < limit if limit else None
-        if key.startswith("sweep_rerun") and r.get("total_changed"):
+        if key.startswith("sweep_rerun") and r.get("total_changed"):  # a re-run must change nothing
             ok = False
-        lines.append(Line("worker", what, figure, target, ok, key, str(r.get("changed", ""))))
+        detail = f"changes {r['changed']}" if "changed" in r else ""
+        if r.get("slowest"):
+            detail += "; slowest statements: " + "; ".join(
+                f"{s['seconds']:.1f} s `{s['sql'][:200]}`" for s in r["slowest"][:3])
+        lines.append(Line("worker", what, figure, target, ok, key, detail))
     return lines
 
 
@@ -222,7 +226,12 @@ def markdown(results: list[dict[str, Any]], info: dict[str, str], explain_plans:
     ]
     for res in results:
         counts = res.get("build", {}).get("counts", {})
+        load = res.get("load", {})
         parts += [f"## {res['engine']}", "",
+                  f"Load average (1 min) of the machine: {load.get('before', '?')} before, {load.get('worker', '?')} "
+                  f"after the worker part, {load.get('web', '?')} after the pages (measured after the sweep, on "
+                  "swept data, as a live portal is): the machine is shared, so medians are more telling than "
+                  "p95.", "",
                   f"Measured {res.get('measured_at', '')}; data set "
                   f"{'reused' if res.get('build', {}).get('reused') else 'built this run'}"
                   f" ({', '.join(f'{k} {v:,}' for k, v in counts.items() if k != 'skipped')}).", ""]
@@ -232,7 +241,7 @@ def markdown(results: list[dict[str, Any]], info: dict[str, str], explain_plans:
         for note in res.get("web", {}).get("notes", []) + res.get("notes", []):
             parts.append(f"- {note}")
         parts += ["", table(lines_for(res)), ""]
-    parts += ["## Notes", "", notes(results), ""]
+    parts += ["## Notes", "", notes(results), "", "## Changes made and what remains", "", SUMMARY, ""]
     if explain_plans:
-        parts += ["## Plans (EXPLAIN) of the slowest statement of each list page", ""] + explain_plans
+        parts += ["## PostgreSQL plans of the slowest statement of each list", ""] + explain_plans
     return "\n".join(parts) + "\n"

@@ -24,7 +24,8 @@ from .data import make_app
 ROLES = ("admin", "leader", "inspector", "head", "staff", "p-head", "p-staff")
 #: Roles whose scope is the whole organisation filter tasks by the province root.
 PROVINCE_ROOT = "P-U000001"
-DASHBOARD_WORDS = re.compile(r"dashboard|scorecard|overview|statistic|report|bao_cao|thong_ke", re.I)
+#: Start and work pages each role lands on (the portal's "dashboards"): GET endpoints without arguments.
+DASHBOARD_WORDS = re.compile(r"dashboard|scorecard|overview|statistic|report|^work_.*\.index$", re.I)
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 _ROW = re.compile(r'<td class="list-buttons-column"')
 
@@ -155,6 +156,7 @@ def measure(capture: Capture, client: Any, url: str, repeat: int, slow: float) -
         floor=floor(engine, statements, n),
     )
     out["statements"] = [s.sql for s in statements]
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak so far
     out["_last"] = statements
     return out
 
@@ -173,7 +175,7 @@ def lists(app: Flask, capture: Capture, client: Any, role: str, view: Any, spec:
             last = m.pop("_last", [])
             m.update(role=role, list=spec.key, label=spec.label, page=page + 1, search=search,
                      missing=missing, subtree=subtree if spec.subtree else None)
-            if config.get("explain") and role in ("admin", "p-head") and last:
+            if config.get("explain") and role in ("admin", "head") and not search and last:
                 worst = next((s for s in last if s.read and s.sql == m["floor"]["slowest_sql"]), None)
                 if worst is not None:
                     m["plan"] = explain(capture.engine, worst)
@@ -216,6 +218,9 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     dashboards = dashboard_endpoints(app)
     if dashboards == ["admin.index"]:
         result["notes"].append("no dashboard endpoint besides the admin index (/admin/): only the index is measured")
+    else:
+        result["notes"].append("no dashboard as such: the start page and the work pages (" + ", ".join(
+            d for d in dashboards if d != "admin.index") + ") are measured as each role's landing pages")
     with app.test_request_context():
         dash_urls = {ep: url_for(ep) for ep in dashboards}
     capture = Capture(engine)

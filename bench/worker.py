@@ -73,7 +73,8 @@ def sweep_phases(result: dict[str, Any], capture: Any) -> None:
         statements = capture.stop()
         state.setdefault("first_start", start)
         changed = stats.as_dict() if hasattr(stats, "as_dict") else dict(vars(stats))
-        return {"changed": changed, "total_changed": sum(changed.values()), "queries": len(statements)}
+        return {"changed": changed, "total_changed": sum(changed.values()), "queries": len(statements),
+                "slowest": capture.slowest()}
 
     timed(result, "sweep_first", lambda: once(None))
     timed(result, "sweep_rerun_since", lambda: once(state.get("first_start")))

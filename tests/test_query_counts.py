@@ -58,7 +58,14 @@ def list_url(app: Flask, model: str) -> str:
 
 
 def page(client: FlaskClient, url: str) -> tuple[int, list[str]]:
-    """(rows shown, statements run) for one GET of a list page."""
+    """(rows shown, statements run) for one GET of a list page.
+
+    The test's requests share one session (one app context for the whole test), so
+    it is emptied first: rows loaded by an earlier request must not hide a lazy load.
+    """
+    from portal.extensions import db
+
+    db.session.expunge_all()
     with statements() as seen:
         response = client.get(url)
     assert response.status_code == 200, url

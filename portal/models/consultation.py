@@ -76,11 +76,14 @@ class ConsultationRecipient(db.Model):
         ),
         sa.CheckConstraint("resolution IS NULL OR answer = 'disagree'", name="resolution_for_disagreement"),
         sa.Index("ix_consultation_recipient_outcome_deadline", "outcome", "deadline"),
+        # A unit's answers by outcome and deadline (misses per unit, evidence for proposals);
+        # leads with unit_id, so it also serves the foreign key.
+        sa.Index("ix_consultation_recipient_unit_id_outcome_deadline", "unit_id", "outcome", "deadline"),
     )
 
     id: Mapped[int] = pk()
     consultation_id: Mapped[int] = fk("consultation.id", ondelete="CASCADE", index=False)
-    unit_id: Mapped[int] = fk("unit.id")
+    unit_id: Mapped[int] = fk("unit.id", index=False)
     relevance_reason: Mapped[str] = mapped_column(sa.Text)
     deadline: Mapped[date] = mapped_column(sa.Date)
     outcome: Mapped[str] = mapped_column(sa.String(20), default="pending")

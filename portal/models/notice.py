@@ -23,6 +23,12 @@ class Notice(db.Model):
         enum_check("kind", enums.NOTICE_KINDS),
         sa.CheckConstraint("period_end IS NULL OR period_end >= period_start", name="period_order"),
         sa.Index("ix_notice_kind_issued_on", "kind", "issued_on"),
+        # Lists show the latest notices first (ORDER BY issued_on DESC, id DESC): an index
+        # scan instead of sorting hundreds of thousands of notices with their bodies.
+        sa.Index("ix_notice_issued_on_id", "issued_on", "id"),
+        # Row scope by issuing unit (one arm of the scope's OR) and each unit's yearly
+        # numbering (count per issuing unit and year, in the sweep's INSERT … SELECT).
+        sa.Index("ix_notice_issuing_unit_id_issued_on", "issuing_unit_id", "issued_on"),
     )
 
     id: Mapped[int] = pk()
