@@ -7,6 +7,7 @@ built once per process (never at import) and reused for later jobs.
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -45,3 +46,18 @@ def job_app() -> Iterator[Flask]:
             yield app
         finally:
             db.session.remove()
+
+
+def pause_for_tests(app: Flask, pause_key: str, paused_key: str) -> None:
+    """Test-only (PORTAL_ENV=testing): sleep for the seconds stored at ``pause_key`` in
+    Redis, after announcing this process's pid at ``paused_key``, so a test can kill a
+    job between its effects and its commit."""
+    if app.config.get("PORTAL_ENV") != "testing":
+        return
+    from portal.queue import get_redis
+
+    redis = get_redis(app)
+    seconds = float(redis.get(pause_key) or 0)
+    if seconds > 0:
+        redis.set(paused_key, os.getpid())
+        time.sleep(seconds)

@@ -8,8 +8,6 @@ is claimed in the same transaction as the sweep's effects (see
 from __future__ import annotations
 
 import dataclasses
-import os
-import time
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -22,7 +20,7 @@ from portal.services import ticks
 from portal.services.audit import audit_actor
 from portal.services.sweep import run_sweep
 
-from .context import job_app
+from .context import job_app, pause_for_tests
 
 JOB_NAME = "sweep"
 #: Audit actor of scheduled work (no person asked for it).
@@ -67,15 +65,7 @@ def _instants(tick_iso: str | None, minutes: int) -> tuple[datetime, datetime]:
 
 
 def _test_pause(app: Flask) -> None:
-    if app.config.get("PORTAL_ENV") != "testing":
-        return
-    from portal.queue import get_redis
-
-    redis = get_redis(app)
-    seconds = float(redis.get(PAUSE_KEY) or 0)
-    if seconds > 0:
-        redis.set(PAUSED_KEY, os.getpid())
-        time.sleep(seconds)
+    pause_for_tests(app, PAUSE_KEY, PAUSED_KEY)
 
 
 def sweep_tick(tick_iso: str | None = None) -> dict[str, Any]:

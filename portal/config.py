@@ -26,6 +26,20 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _seconds_list(env: Mapping[str, str], name: str, default: list[int]) -> list[int]:
+    """Comma-separated whole seconds, e.g. ``10,30,60``."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return list(default)
+    try:
+        values = [int(part) for part in raw.split(",")]
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be comma-separated whole seconds (e.g. 10,30,60), got {raw!r}") from exc
+    if any(v < 0 for v in values):
+        raise ConfigError(f"{name} may not hold negative seconds, got {raw!r}")
+    return values
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for PostgreSQL URLs however they are spelled."""
     for prefix in ("postgres://", "postgresql://"):
@@ -78,6 +92,14 @@ def build_config(instance_path: str, env: Mapping[str, str] | None = None) -> di
         "REMINDER_WORKING_DAYS": _int(env, "REMINDER_WORKING_DAYS", 2),
         "AT_RISK_WORKING_DAYS": _int(env, "AT_RISK_WORKING_DAYS", 3),
         "JOB_RETRIES": _int(env, "JOB_RETRIES", 3),
+        # Seconds between retries of a failed job (the last value repeats).
+        "JOB_RETRY_INTERVALS": _seconds_list(env, "JOB_RETRY_INTERVALS", [10, 30, 60]),
+        # The population file of every draw: storage every worker and web host shares.
+        "SAMPLES_DIR": env.get("SAMPLES_DIR") or str(instance / "samples"),
+        # Periodic reports: files (shared storage when workers run on other hosts), and
+        # the number of units above which a report is built in the background.
+        "REPORTS_DIR": env.get("REPORTS_DIR") or str(instance / "reports"),
+        "REPORT_SYNC_MAX_UNITS": _int(env, "REPORT_SYNC_MAX_UNITS", 300),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "BABEL_DEFAULT_LOCALE": "vi",

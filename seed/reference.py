@@ -109,11 +109,11 @@ RESOURCES: tuple[str, ...] = (
     "commendation", "reassignment", "disciplinary_review", "evidence",
     "directive", "acknowledgement",
     "discipline_form", "commendation_title", "rating_level", "calendar_exception",
-    "audit_log", "job_tick", "sweep", "queue",
+    "audit_log", "job_tick", "sweep", "queue", "periodic_report",
 )
 SYSTEM = ("audit_log", "job_tick")
 # Pages rather than tables: granted one by one below.
-PAGES = ("sweep", "queue")
+PAGES = ("sweep", "queue", "periodic_report")
 PROPOSALS = ("commendation", "reassignment", "disciplinary_review")
 REFERENCE = ("unit_function", "discipline_form", "commendation_title", "rating_level", "calendar_exception")
 # Records of the accountability work itself (what inspectors look at).
@@ -171,6 +171,12 @@ def _build_default_permissions() -> dict[str, dict[str, set[str]]]:
     grant("leadership", ("sweep",), "view", "create")
     grant("inspector", ("sweep",), "view")
     grant("admin", ("queue",), "view", "edit")
+    # The periodic report (directive item 3): unit heads see their own subtree only
+    # (checked with the row scope); "create" issues a missed monthly report now.
+    grant("admin", ("periodic_report",), "view", "export", "create")
+    grant("leadership", ("periodic_report",), "view", "export", "create")
+    grant("inspector", ("periodic_report",), "view", "export")
+    grant("unit_head", ("periodic_report",), "view", "export")
 
     grant("staff", ("task", "notice", "directive"), "view")
     grant("staff", ("task_step",), "view", "edit")

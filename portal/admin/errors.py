@@ -85,6 +85,8 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "ck_task_step_seq_positive": "Thứ tự bước phải từ 1 trở lên.",
     "uq_task_step_task_id_seq": "Nhiệm vụ đã có bước với thứ tự này.",
     "ck_task_step_done_has_time": "Bước hoàn thành phải có thời điểm hoàn thành, và chỉ bước hoàn thành mới có.",
+    "ck_task_done_has_lateness": "Nhiệm vụ hoàn thành phải được xác định đúng hạn hay quá hạn, và chỉ nhiệm vụ hoàn thành mới có.",
+    "ck_task_step_done_has_lateness": "Bước hoàn thành phải được xác định đúng hạn hay quá hạn, và chỉ bước hoàn thành mới có.",
     "ck_task_step_status": _enum("Trạng thái bước"),
     # consultations
     "ck_consultation_deadline_kind_days":
@@ -109,6 +111,9 @@ CONSTRAINT_MESSAGES: dict[str, str] = {
     "uq_notice_dedupe_key": "Văn bản cho sự việc này đã được phát hành.",
     "ck_notice_kind": _enum("Loại văn bản"),
     "ck_notice_period_order": "Ngày cuối kỳ phải sau hoặc bằng ngày đầu kỳ.",
+    "ck_notice_number_digits": "Số văn bản phải là số tự nhiên (từ 1 đến 9 chữ số, không bắt đầu bằng chữ số 0).",
+    "uq_notice_issued_year_issuing_unit_id_number":
+        "Số văn bản này đã được cơ quan ban hành sử dụng trong năm; mỗi số chỉ cấp cho một văn bản.",
     # inspections
     "ck_inspection_ended_after_started": "Chỉ kết thúc được cuộc kiểm tra đã bắt đầu.",
     "uq_inspection_code": "Mã cuộc kiểm tra đã tồn tại.",

@@ -1,7 +1,8 @@
 """Background work from the command line.
 
 ``flask --app wsgi worker``      an RQ worker on the app's Redis (jobs run in the app context)
-``flask --app wsgi scheduler``   RQ's cron scheduler: the sweep every SWEEP_INTERVAL_MINUTES
+``flask --app wsgi scheduler``   RQ's cron scheduler: the sweep every SWEEP_INTERVAL_MINUTES,
+                                 the monthly report to the leadership on the 1st of each month
 ``flask --app wsgi sample …``    export / verify / draw a ``vsample-v1`` sample
 ``flask --app wsgi jobs failed`` failed jobs with their error
 
@@ -34,6 +35,12 @@ log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 5
 MATCH_MESSAGE = "Khớp: mẫu tái tạo đúng."
 SWEEP_JOB = "jobs.sweep.sweep_tick"
+MONTHLY_REPORT_JOB = "jobs.reports.monthly_report"
+MONTHLY_REPORT_CRON_NAME = "portal.monthly_report"
+#: 01:00 UTC on the 1st = 08:00 Asia/Ho_Chi_Minh (RQ 2.x reads cron in UTC): the
+#: previous month is over in local time too. The job reports on the month before the
+#: one it was queued in.
+MONTHLY_REPORT_CRON = "0 1 1 * *"
 
 
 def _dispose_engines(close: bool) -> None:
@@ -84,15 +91,19 @@ def sweep_schedule(minutes: int, *, interval: bool = False) -> dict[str, Any]:
 
 
 def make_scheduler(redis: Any, minutes: int, *, interval: bool = False) -> Any:
-    """RQ's CronScheduler (rq >= 2.4) with the sweep registered. RQ's cron jobs carry
-    no Retry; a failed sweep is simply done by the next interval."""
+    """RQ's CronScheduler (rq >= 2.4) with the sweep and the monthly report registered.
+    RQ's cron jobs carry no Retry; a failed sweep is simply done by the next interval,
+    a missed monthly report by the catch-up when the scheduler starts."""
     from rq.cron import CronScheduler
 
+    from jobs.reports import monthly_report
     from jobs.sweep import sweep_tick
 
     cron = CronScheduler(connection=redis)
     cron.register(sweep_tick, "default", name=SWEEP_CRON_NAME, job_timeout=3600,
                   failure_ttl=30 * 24 * 3600, **sweep_schedule(minutes, interval=interval))
+    cron.register(monthly_report, "default", name=MONTHLY_REPORT_CRON_NAME, job_timeout=3600,
+                  failure_ttl=30 * 24 * 3600, cron=MONTHLY_REPORT_CRON)
     return cron
 
 
@@ -108,8 +119,9 @@ def scheduler_command() -> None:
             try:
                 if not caught_up:
                     # Catch up at once (start-up, or Redis back after an outage); the
-                    # interval claim makes this harmless if a sweep already ran.
-                    caught_up = enqueue_safely(SWEEP_JOB) is not None
+                    # interval and month claims make this harmless if the work was done.
+                    caught_up = (enqueue_safely(SWEEP_JOB) is not None
+                                 and enqueue_safely(MONTHLY_REPORT_JOB) is not None)
                 make_scheduler(worker_redis(), minutes).start()
                 return
             except UNAVAILABLE_ERRORS as exc:

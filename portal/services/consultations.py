@@ -123,6 +123,8 @@ def answer(
             f"{recipient.unit.name} đã trả lời lúc {recipient.answered_at.astimezone(TZ):%H:%M %d/%m/%Y}; "
             "mỗi đơn vị chỉ trả lời một lần."
         )
+    if not answer:
+        raise DomainError("Phải chọn ý kiến trả lời: đồng ý, đồng ý có ý kiến hoặc không đồng ý.")
     if answer not in ANSWERS:
         raise DomainError(f"Ý kiến không hợp lệ: {answer!r} (đồng ý, đồng ý có ý kiến, không đồng ý).")
     text = (text or "").strip() or None
@@ -147,10 +149,13 @@ def answer(
 
 def file_deadline_issue(
     session: Session, recipient: ConsultationRecipient, *, document_ref: str, description: str, by: Account,
-    at: datetime,
+    at: datetime, issue: DeadlineIssue | None = None,
 ) -> DeadlineIssue:
     """A written notice from the consulted unit, before the deadline, that a problem
-    affects its answer; it suspends deemed agreement until the consulting unit decides (item 4)."""
+    affects its answer; it suspends deemed agreement until the consulting unit decides (item 4).
+
+    ``issue``: a row a form already built (filled in here: the filing time is ``at``).
+    """
     require_aware(at, "Thời điểm gửi văn bản")
     if recipient.consultation.status != "open":
         raise DomainError(f"Hồ sơ {recipient.consultation.code} không còn đang lấy ý kiến.")
@@ -165,7 +170,8 @@ def file_deadline_issue(
         )
     if recipient.outcome != "pending":
         raise DomainError(f"{recipient.unit.name} đã trả lời hoặc đang chờ quyết định về thời hạn.")
-    issue = DeadlineIssue(recipient=recipient, document_ref=document_ref, description=description, filed_at=at)
+    issue = issue if issue is not None else DeadlineIssue()
+    issue.recipient, issue.document_ref, issue.description, issue.filed_at = recipient, document_ref, description, at
     session.add(issue)
     recipient.outcome = "suspended"
     session.flush()

@@ -9,9 +9,12 @@ facts that became due; each row names its fact in ``dedupe_key`` (UNIQUE), and t
 statement both skips existing keys (``WHERE NOT EXISTS``) and ignores a conflict
 with a concurrent run (``ON CONFLICT DO NOTHING``): a notice is never issued twice.
 
-Numbering: ``number`` is the issuing unit's sequence for the calendar year
-(count of its notices that year + ROW_NUMBER() inside the statement), ``symbol``
-is "TB-<unit code>" (thông báo) or "BC-<unit code>" (báo cáo).
+Numbering (Decree 30/2020: the place of a document in the issuing body's register
+of the year): ``number`` continues the issuing unit's sequence of ``issued_year``
+(the highest number used so far + ROW_NUMBER() inside the statement), ``symbol`` is
+"TB-<unit code>" (thông báo) or "BC-<unit code>" (báo cáo). UNIQUE (issued_year,
+issuing_unit_id, number) makes a duplicate impossible; :func:`lock_register` makes
+it not happen: whoever numbers holds the register until its transaction ends.
 """
 from __future__ import annotations
 
@@ -28,10 +31,10 @@ from ..models.base import UTCDateTime
 from ..models.enums import NOTICE_KINDS
 from . import DomainError
 from .documents import OfficialLetter, letter_filename, render_letter
-from .sqlkit import audit_bulk, chunked, date_text, insert_ignore, text_of
+from .sqlkit import audit_bulk, chunked, date_text, dialect_name, insert_ignore, text_of
 
 __all__ = [
-    "CD280", "NoticeSpec", "insert_notices", "next_number", "notice_docx", "notice_letter",
+    "CD280", "NoticeSpec", "insert_notices", "lock_register", "next_number", "notice_docx", "notice_letter",
     "insert_deemed_notices",
 ]
 
@@ -42,8 +45,11 @@ SYMBOL_PREFIX = {"deemed_agreement": "TB", "authority_report": "BC", "overdue_re
 KIND_LABEL = {"deemed_agreement": "Thông báo", "authority_report": "Báo cáo", "overdue_reminder": "Thông báo",
               "due_reminder": "Thông báo", "periodic_report": "Báo cáo"}
 COLUMNS = ("kind", "dedupe_key", "number", "symbol", "issuing_unit_id", "recipient_unit_id",
-           "recipient_staff_id", "subject", "body", "issued_on", "task_id", "task_step_id",
+           "recipient_staff_id", "subject", "body", "issued_on", "issued_year", "task_id", "task_step_id",
            "consultation_recipient_id", "created_at")
+#: Key of the PostgreSQL advisory lock that guards the notice registers (any constant
+#: the portal uses for nothing else; 280 for the telegram, 2023 for its year).
+REGISTER_LOCK = 2_802_023
 
 
 def L(text: str) -> sa.ColumnElement[str]:  # noqa: N802 - a literal inside SQL text
@@ -87,21 +93,21 @@ def insert_notices(
 ) -> list[int]:
     """``INSERT INTO notice … SELECT … WHERE <where> AND NOT EXISTS (same dedupe_key)``.
 
-    Returns the ids inserted. Numbers continue each issuing unit's sequence of the
-    year of ``today``; the count of earlier notices is one grouped subquery per
-    statement, not one per row.
+    Returns the ids inserted. Numbers continue each issuing unit's register of the
+    year of ``today``; the highest number used is one grouped subquery per
+    statement (a range of the register's UNIQUE index), not one per row.
     """
     not_issued = ~sa.exists().where(Notice.dedupe_key == spec.key)
-    # Cheap probe first (index ranges only): the numbering below counts this year's
-    # notices, which is only worth doing when something is to be issued.
+    # Cheap probe first (index ranges only): the numbering below reads this year's
+    # registers, which is only worth doing when something is to be issued.
     probe = sa.select(sa.literal(1)).select_from(from_).where(*where, not_issued).limit(1)
     if session.execute(probe).first() is None:
         return []
+    lock_register(session)
     issuer = aliased(Unit, name="issuer")
-    year_start, year_end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
     base = (
-        sa.select(Notice.issuing_unit_id.label("unit_id"), sa.func.count().label("n"))
-        .where(Notice.issued_on >= year_start, Notice.issued_on < year_end)
+        sa.select(Notice.issuing_unit_id.label("unit_id"), _highest_number().label("n"))
+        .where(Notice.issued_year == today.year)
         .group_by(Notice.issuing_unit_id)
         .subquery("issued_this_year")
     )
@@ -114,7 +120,7 @@ def insert_notices(
             spec.issuing_unit_id,
             null if spec.recipient_unit_id is None else spec.recipient_unit_id,
             null if spec.recipient_staff_id is None else spec.recipient_staff_id,
-            spec.subject, spec.body, sa.literal(today, sa.Date),
+            spec.subject, spec.body, sa.literal(today, sa.Date), sa.literal(today.year, sa.Integer),
             null if spec.task_id is None else spec.task_id,
             null if spec.task_step_id is None else spec.task_step_id,
             null if spec.consultation_recipient_id is None else spec.consultation_recipient_id,
@@ -132,16 +138,46 @@ def insert_notices(
     return ids
 
 
+def _highest_number() -> sa.ColumnElement[int]:
+    # The CHECK on number (decimal digits only) makes the cast safe on PostgreSQL.
+    return sa.func.max(sa.cast(Notice.number, sa.Integer))
+
+
+def lock_register(session: Session) -> None:
+    """Hold the notice registers until the session's transaction ends.
+
+    PostgreSQL (READ COMMITTED): two transactions reading the highest number at once
+    would both take the next one; a transaction-scoped advisory lock makes the second
+    wait until the first commits, and its next statement then sees the new number.
+    The sweep takes it when it issues its first notice (its tick claim already keeps
+    sweeps apart); a notice issued on its own (a report, a late answer) takes it in
+    :func:`next_number` or :func:`insert_notices`.
+
+    SQLite has one writer at a time, but a deferred transaction takes the write lock
+    only at its first write, after it read the highest number; a write that changes
+    nothing takes it now (waiting up to the busy timeout). A transaction that had read
+    before another one committed cannot write at all (WAL): it fails and is rolled
+    back, it never writes a duplicate.
+    """
+    name = dialect_name(session)
+    if name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(REGISTER_LOCK)))
+    elif name == "sqlite":
+        table = Notice.__table__
+        session.execute(sa.update(table).where(sa.false()).values(number=table.c.number))
+
+
 def next_number(session: Session, issuing_unit_id: int, issued_on: date) -> str:
-    """The next number of the unit's yearly sequence, for a notice inserted on its own."""
-    count = session.scalar(
-        sa.select(sa.func.count()).select_from(Notice).where(
-            Notice.issuing_unit_id == issuing_unit_id,
-            Notice.issued_on >= date(issued_on.year, 1, 1),
-            Notice.issued_on < date(issued_on.year + 1, 1, 1),
+    """The next number of the unit's register for the year of ``issued_on``, for a
+    notice inserted on its own. The register stays locked until the caller commits,
+    so insert the notice in the same transaction."""
+    lock_register(session)
+    highest = session.scalar(
+        sa.select(_highest_number()).where(
+            Notice.issuing_unit_id == issuing_unit_id, Notice.issued_year == issued_on.year,
         )
     )
-    return str((count or 0) + 1)
+    return str((highest or 0) + 1)
 
 
 # ------------------------------------------------------------ deemed agreement

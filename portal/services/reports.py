@@ -10,30 +10,24 @@ the figures stay those of the day it was issued.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Finding, Inspection, InspectionTarget, Notice, Task, Unit, UnitFunction, UnitFunctionAssignment
+from ..models import Notice, Unit, UnitFunction, UnitFunctionAssignment
 from ..models.base import utcnow
 from . import DomainError
-from .calendar import WorkCalendar, load_calendar
-from .notices import CD280, next_number, notice_docx
-from .scorecards import unit_scorecards
-from .tasks import ACTIVE_STATUSES
-from .workdays import TZ, local_today
+from .calendar import WorkCalendar
+from .notices import next_number, notice_docx
+from .periodic_report import PeriodicReport, compute_report
+from .periodic_report_render import compact_table, report_body, report_subject
+from .workdays import local_today
 
-__all__ = ["periodic_report", "periodic_report_docx"]
-
-HEADER = ["Cơ quan, đơn vị", "Nhiệm vụ đến hạn", "Đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa xong (lâu nhất)",
-          "Không trả lời ý kiến", "Trình vượt thẩm quyền", "Kiểm tra / phát hiện"]
+__all__ = ["draft_report_docx", "periodic_report", "periodic_report_docx", "report_parties", "reporting_unit"]
 
 
-KIND_ORDER = {"province": 0, "district": 1, "department": 2, "office": 3, "agency": 4, "commune": 5, "school": 6}
-
-
-def _reporting_unit(session: Session, on: date) -> Unit:
+def reporting_unit(session: Session, on: date) -> Unit:
     """The unit holding the home-affairs (or inspection-lead) function on ``on``, else the root."""
     for function in ("home_affairs", "inspection_lead"):
         unit = session.scalar(
@@ -51,54 +45,28 @@ def _reporting_unit(session: Session, on: date) -> Unit:
     return unit
 
 
-def _instants(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time(0), tzinfo=TZ),
-            datetime.combine(end + timedelta(days=1), time(0), tzinfo=TZ))
+def report_parties(session: Session, scope_unit_id: int | None, on: date) -> tuple[Unit, Unit]:
+    """(issuer, addressee) of a report on a scope: a unit reports on itself and the units
+    under it to its parent; a report on every unit comes from the home-affairs unit."""
+    if scope_unit_id is None:
+        issuer = reporting_unit(session, on)
+    else:
+        issuer = session.get(Unit, scope_unit_id)
+        if issuer is None:
+            raise DomainError(f"Không tìm thấy đơn vị #{scope_unit_id}.")
+    return issuer, issuer.parent or issuer
 
 
-def _rows(session: Session, scope: Unit, start: date, end: date, today: date, calendar: WorkCalendar) -> list[list[str]]:
-    units = {u.id: u for u in session.scalars(sa.select(Unit).where(Unit.path.startswith(scope.path)))}
-    ids = list(units)
-    cards = {c.unit_id: c for c in unit_scorecards(session, (start, end), today, unit_ids=ids)}
-    t = Task
-    in_period = sa.and_(t.due_date >= start, t.due_date <= end)
-    oldest = dict(session.execute(
-        sa.select(t.lead_unit_id, sa.func.min(t.due_date))
-        .where(t.status.in_(ACTIVE_STATUSES), in_period, t.due_date < today, t.lead_unit_id.in_(ids))
-        .group_by(t.lead_unit_id)).all())
-    improper = dict(session.execute(
-        sa.select(t.lead_unit_id, sa.func.count())
-        .where(t.improper_escalation.is_(True), in_period, t.lead_unit_id.in_(ids))
-        .group_by(t.lead_unit_id)).all())
-    begin, finish = _instants(start, end)
-    inspected = dict(session.execute(
-        sa.select(InspectionTarget.unit_id, sa.func.count(sa.distinct(Inspection.id)))
-        .join(Inspection, Inspection.id == InspectionTarget.inspection_id)
-        .where(InspectionTarget.unit_id.in_(ids), Inspection.started_at >= begin, Inspection.started_at < finish)
-        .group_by(InspectionTarget.unit_id)).all())
-    found = dict(session.execute(
-        sa.select(Finding.unit_id, sa.func.count())
-        .where(Finding.unit_id.in_(ids), Finding.recorded_at >= begin, Finding.recorded_at < finish)
-        .group_by(Finding.unit_id)).all())
-    rows = []
-    order = sorted(set(cards) | set(improper) | set(inspected) | set(found),
-                   key=lambda i: (units[i].depth, KIND_ORDER.get(units[i].kind, 9), units[i].name))
-    for unit_id in order:
-        card = cards.get(unit_id)
-        if not (improper.get(unit_id) or inspected.get(unit_id) or found.get(unit_id)
-                or (card and (card.assigned or card.missed))):
-            continue  # nothing to report for this unit
-        age = ""
-        if unit_id in oldest:
-            age = f" ({max(1, calendar.working_days_between(oldest[unit_id], today))} ngày)"
-        rows.append([
-            units[unit_id].name.replace("\t", " "),
-            str(card.assigned if card else 0), str(card.done_on_time if card else 0),
-            str(card.done_late if card else 0), f"{card.overdue if card else 0}{age}",
-            str(card.missed if card else 0), str(improper.get(unit_id, 0)),
-            f"{inspected.get(unit_id, 0)} / {found.get(unit_id, 0)}",
-        ])
-    return rows
+def _notice(issuer: Unit, recipient: Unit, report: PeriodicReport, now: datetime) -> Notice:
+    """The report as an (unnumbered, unsaved) notice; the table rides in the body as
+    tab-separated lines, so the figures stay those of the day it was written."""
+    table = ["\t".join(r) for r in compact_table(report)]
+    return Notice(
+        kind="periodic_report", number="", symbol=f"BC-{issuer.code}", issuing_unit=issuer,
+        issuing_unit_id=issuer.id, recipient_unit=recipient, recipient_unit_id=recipient.id,
+        subject=report_subject(report), body="\n".join(report_body(issuer.name, report) + table),
+        issued_on=report.today, period_start=report.start, period_end=report.end, created_at=now,
+    )
 
 
 def periodic_report(
@@ -111,17 +79,21 @@ def periodic_report(
     today: date | None = None,
     now: datetime | None = None,
     calendar: WorkCalendar | None = None,
+    report: PeriodicReport | None = None,
 ) -> Notice:
     """Issue (once per issuing unit and period) the report to the leadership.
 
     Defaults: issued by the unit holding the home-affairs function, to its parent
-    (the People's Committee), covering every unit under that parent.
+    (the People's Committee), covering every unit under that parent. ``report``:
+    figures already computed for that period and scope (the monthly run writes the
+    same figures into the workbook).
     """
     if period_end < period_start:
-        raise DomainError("Ngày kết thúc kỳ báo cáo phải sau ngày bắt đầu.")
+        raise DomainError(f"Ngày kết thúc kỳ báo cáo ({period_end:%d/%m/%Y}) không được trước ngày bắt đầu "
+                          f"({period_start:%d/%m/%Y}).")
     now = now or utcnow()
     today = today or local_today(now)
-    issuer = session.get(Unit, issuing_unit_id) if issuing_unit_id else _reporting_unit(session, period_end)
+    issuer = session.get(Unit, issuing_unit_id) if issuing_unit_id else reporting_unit(session, period_end)
     if issuer is None:
         raise DomainError(f"Không tìm thấy đơn vị #{issuing_unit_id}.")
     key = f"report:period:{issuer.id}:{period_start.isoformat()}:{period_end.isoformat()}"
@@ -131,34 +103,13 @@ def periodic_report(
     leadership = session.get(Unit, recipient_unit_id) if recipient_unit_id else (issuer.parent or issuer)
     if leadership is None:
         raise DomainError(f"Không tìm thấy đơn vị #{recipient_unit_id}.")
-    calendar = calendar or load_calendar(session)
-    rows = _rows(session, leadership, period_start, period_end, today, calendar)
-    totals = [sum(int(r[i].split(" ")[0]) for r in rows) for i in (1, 2, 3, 4, 5, 6)]
-    decided = totals[1] + totals[2] + totals[3]
-    rate = f"{100 * totals[1] / decided:.1f}%" if decided else "—"
-    span = f"từ ngày {period_start:%d/%m/%Y} đến ngày {period_end:%d/%m/%Y}"
-    body = [
-        f"Thực hiện {CD280} về chấn chỉnh, tăng cường trách nhiệm trong xử lý công việc, {issuer.name} báo cáo "
-        f"kết quả giải quyết công việc, lấy ý kiến và kiểm tra công vụ của các cơ quan, đơn vị {span} "
-        f"(số liệu đến ngày {today:%d/%m/%Y}) như sau:",
-        f"1. Nhiệm vụ đến hạn trong kỳ: {totals[0]}; hoàn thành đúng hạn: {totals[1]}; hoàn thành quá hạn: "
-        f"{totals[2]}; quá hạn chưa hoàn thành: {totals[3]}. Tỷ lệ hoàn thành đúng hạn: {rate}.",
-        f"2. Số lượt cơ quan được lấy ý kiến không trả lời hoặc trả lời quá hạn (được xác định là đồng ý): "
-        f"{totals[4]}; số việc trình cấp trên thuộc thẩm quyền của đơn vị: {totals[5]}.",
-        "3. Đề nghị Thủ trưởng các cơ quan, đơn vị có nhiệm vụ quá hạn khẩn trương giải quyết, kiểm điểm làm rõ "
-        "trách nhiệm của tập thể, cá nhân để xảy ra chậm trễ; biểu dương các đơn vị, cá nhân hoàn thành đúng hạn.",
-        "Số liệu chi tiết của từng cơ quan, đơn vị như bảng sau",
-    ]
-    table = ["\t".join(HEADER)] + ["\t".join(r) for r in rows] if rows else []
-    if not rows:
-        body[-1] = "Trong kỳ không phát sinh số liệu của cơ quan, đơn vị nào"
-    notice = Notice(
-        kind="periodic_report", dedupe_key=key, number=next_number(session, issuer.id, today),
-        symbol=f"BC-{issuer.code}", issuing_unit_id=issuer.id, recipient_unit_id=leadership.id,
-        subject=f"V/v báo cáo kết quả thực hiện Công điện số 280/CĐ-TTg {span}",
-        body="\n".join(body + table), issued_on=today, period_start=period_start, period_end=period_end,
-        created_at=now,
-    )
+    if report is None:
+        report = compute_report(session, period_start, period_end, scope_unit_id=leadership.id, today=today,
+                                calendar=calendar)
+    elif (report.start, report.end) != (period_start, period_end):
+        raise DomainError("Số liệu không cùng kỳ với báo cáo.")
+    notice = _notice(issuer, leadership, report, now)
+    notice.dedupe_key, notice.number, notice.issued_on = key, next_number(session, issuer.id, today), today
     session.add(notice)
     session.flush()
     return notice
@@ -169,3 +120,10 @@ def periodic_report_docx(session: Session, notice: Notice) -> tuple[str, bytes]:
     if notice.kind != "periodic_report":
         raise DomainError("Văn bản này không phải báo cáo định kỳ.")
     return notice_docx(session, notice)
+
+
+def draft_report_docx(session: Session, report: PeriodicReport, *, now: datetime | None = None) -> tuple[str, bytes]:
+    """A report asked for in the portal, as an unnumbered draft (the records office numbers
+    it when it is issued): nothing is stored, so looking at figures issues no document."""
+    issuer, recipient = report_parties(session, report.scope_unit_id, report.end)
+    return notice_docx(session, _notice(issuer, recipient, report, now or utcnow()))

@@ -24,9 +24,9 @@ from .sqlkit import in_subtree, require_text
 from .workdays import TZ, local_today
 
 __all__ = [
-    "ACTIVE_STATUSES", "DelayedStep", "add_step", "attribute_delay", "complete_step",
-    "complete_task", "create_task", "extend_task", "outcome_clause", "return_to_authority",
-    "submit_upward", "task_outcome",
+    "ACTIVE_STATUSES", "DelayedStep", "add_step", "attribute_delay", "cancel_task", "check_extension",
+    "complete_step", "complete_task", "create_task", "extend_task", "outcome_clause", "require_active",
+    "require_staff_in_unit", "require_step_due", "return_to_authority", "submit_upward", "task_outcome",
 ]
 
 #: A task in one of these statuses is still the lead unit's to finish. A task returned
@@ -43,17 +43,16 @@ def _late(at: datetime, due: date) -> bool:
 def task_outcome(task: Task, today: date, calendar: WorkCalendar, at_risk_days: int) -> str | None:
     """The officials' status of ``task`` (a code of ``enums.TASK_OUTCOMES``), items 3 and 5.
 
-    Done on or before 24:00 local of ``due_date`` is on time; an unfinished task is
-    overdue from the day after ``due_date`` and *at risk* while fewer than
-    ``at_risk_days`` working days remain. ``None`` for a cancelled task.
+    Done on or before 24:00 local of ``due_date`` is on time (``completed_late``, fixed
+    by :func:`complete_task` and required of every done task by the database, so this
+    and :func:`outcome_clause` read the same column); an unfinished task is overdue
+    from the day after ``due_date`` and *at risk* while fewer than ``at_risk_days``
+    working days remain. ``None`` for a cancelled task.
     """
     if task.status == "cancelled":
         return None
     if task.status == "done":
-        late = task.completed_late
-        if late is None and task.completed_at is not None:
-            late = _late(task.completed_at, task.due_date)
-        return "done_late" if late else "done_on_time"
+        return "done_late" if task.completed_late else "done_on_time"
     if task.due_date < today:
         return "overdue"
     if at_risk_days > 0 and calendar.working_days_between(today, task.due_date) < at_risk_days:
@@ -118,7 +117,7 @@ def create_task(
         if session.get(Unit, unit_id) is None:
             raise DomainError(f"Không tìm thấy đơn vị #{unit_id}.")
     if owner_staff_id is not None:
-        _staff_in_unit(session, owner_staff_id, lead_unit_id)
+        require_staff_in_unit(session, owner_staff_id, lead_unit_id)
     calendar = calendar or load_calendar(session)
     due = compute_deadline(calendar, received_on, kind=deadline_kind, working_days=working_days, due_date=due_date)
     task = Task(
@@ -133,7 +132,8 @@ def create_task(
     return task
 
 
-def _staff_in_unit(session: Session, staff_id: int, unit_id: int) -> Staff:
+def require_staff_in_unit(session: Session, staff_id: int, unit_id: int) -> Staff:
+    """An active staff member of ``unit_id`` or a unit below it (owners, step persons)."""
     staff = session.get(Staff, staff_id)
     if staff is None:
         raise DomainError(f"Không tìm thấy cán bộ #{staff_id}.")
@@ -145,7 +145,7 @@ def _staff_in_unit(session: Session, staff_id: int, unit_id: int) -> Staff:
     return staff
 
 
-def _require_active(task: Task) -> None:
+def require_active(task: Task) -> None:
     if task.status not in ACTIVE_STATUSES:
         raise DomainError(f"Nhiệm vụ {task.code} đã kết thúc (trạng thái: {task.status}), không thể thay đổi.")
 
@@ -156,15 +156,10 @@ def add_step(session: Session, task: Task, *, title: str, responsible_staff_id: 
     The person must belong to the task's lead unit or a unit below it, and the
     step cannot be due after the task itself.
     """
-    _require_active(task)
+    require_active(task)
     title = require_text(title, "Phải nhập tên bước xử lý.")
-    _staff_in_unit(session, responsible_staff_id, task.lead_unit_id)
-    if due_date > task.due_date:
-        raise DomainError(
-            f"Hạn của bước ({due_date:%d/%m/%Y}) không được sau hạn của nhiệm vụ ({task.due_date:%d/%m/%Y})."
-        )
-    if due_date < task.received_on:
-        raise DomainError(f"Hạn của bước không được trước ngày nhận nhiệm vụ ({task.received_on:%d/%m/%Y}).")
+    require_staff_in_unit(session, responsible_staff_id, task.lead_unit_id)
+    require_step_due(task, due_date)
     last = session.scalar(sa.select(sa.func.max(TaskStep.seq)).where(TaskStep.task_id == task.id)) or 0
     step = TaskStep(task=task, seq=last + 1, title=title, responsible_staff_id=responsible_staff_id,
                     due_date=due_date, status="open")
@@ -173,6 +168,18 @@ def add_step(session: Session, task: Task, *, title: str, responsible_staff_id: 
         task.status = "in_progress"
     session.flush()
     return step
+
+
+def require_step_due(task: Task, due_date: date | None) -> None:
+    """A step is due within its task: not before receipt, not after the deadline in force."""
+    if due_date is None:
+        raise DomainError("Phải nhập hạn của bước.")
+    if due_date > task.due_date:
+        raise DomainError(
+            f"Hạn của bước ({due_date:%d/%m/%Y}) không được sau hạn của nhiệm vụ ({task.due_date:%d/%m/%Y})."
+        )
+    if due_date < task.received_on:
+        raise DomainError(f"Hạn của bước không được trước ngày nhận nhiệm vụ ({task.received_on:%d/%m/%Y}).")
 
 
 def _may_act(session: Session, by: Account, unit_id: int, staff_id: int | None = None) -> bool:
@@ -188,7 +195,7 @@ def complete_step(session: Session, step: TaskStep, *, by: Account, at: datetime
     """Mark a step done; lateness is judged against the step's own deadline (item 5)."""
     if step.status == "done":
         raise DomainError(f"Bước {step.seq} đã hoàn thành lúc {step.completed_at.astimezone(TZ):%H:%M %d/%m/%Y}.")
-    _require_active(step.task)
+    require_active(step.task)
     if not _may_act(session, by, step.task.lead_unit_id, step.responsible_staff_id):
         raise DomainError("Chỉ người chịu trách nhiệm hoặc thủ trưởng đơn vị được xác nhận hoàn thành bước này.")
     step.status, step.completed_at, step.completed_late = "done", at, _late(at, step.due_date)
@@ -198,7 +205,7 @@ def complete_step(session: Session, step: TaskStep, *, by: Account, at: datetime
 
 def complete_task(session: Session, task: Task, *, by: Account, at: datetime) -> Task:
     """Close a task: ``completed_late`` is fixed now, against the deadline in force (item 3)."""
-    _require_active(task)
+    require_active(task)
     if not _may_act(session, by, task.lead_unit_id, task.owner_staff_id):
         raise DomainError("Chỉ thủ trưởng đơn vị chủ trì hoặc người được giao được xác nhận hoàn thành nhiệm vụ.")
     open_steps = [s.seq for s in task.steps if s.status != "done"]
@@ -209,20 +216,45 @@ def complete_task(session: Session, task: Task, *, by: Account, at: datetime) ->
     return task
 
 
-def extend_task(
-    session: Session, task: Task, *, new_due_date: date, reason: str, by: Account, at: datetime | None = None
-) -> TaskExtension:
-    """Extend the deadline in force; the legal deadline and the replaced date stay on record (item 3)."""
-    _require_active(task)
+def cancel_task(session: Session, task: Task, *, by: Account) -> Task:
+    """Cancel a task that is still due (it then counts neither as done nor as overdue);
+    a finished task stays as it ended."""
+    require_active(task)
+    if not _may_act(session, by, task.lead_unit_id):
+        raise DomainError("Chỉ thủ trưởng đơn vị chủ trì được hủy nhiệm vụ.")
+    task.status = "cancelled"
+    session.flush()
+    return task
+
+
+def check_extension(session: Session, task: Task, *, new_due_date: date | None, reason: str | None,
+                    by: Account) -> str:
+    """Whether ``by`` may extend ``task`` to ``new_due_date``; returns the reason, trimmed. Writes nothing."""
+    require_active(task)
     reason = require_text(reason, "Gia hạn phải nêu rõ lý do.")
+    if new_due_date is None:
+        raise DomainError("Phải nhập hạn mới.")
     if new_due_date <= task.due_date:
         raise DomainError(
             f"Hạn mới ({new_due_date:%d/%m/%Y}) phải sau hạn hiện tại ({task.due_date:%d/%m/%Y})."
         )
     if not _may_act(session, by, task.authority_unit_id):
         raise DomainError("Chỉ lãnh đạo đơn vị có thẩm quyền được gia hạn nhiệm vụ.")
-    ext = TaskExtension(task=task, previous_due_date=task.due_date, new_due_date=new_due_date,
-                        reason=reason, granted_by_id=by.id, granted_at=at or utcnow())
+    return reason
+
+
+def extend_task(
+    session: Session, task: Task, *, new_due_date: date, reason: str, by: Account, at: datetime | None = None,
+    extension: TaskExtension | None = None,
+) -> TaskExtension:
+    """Extend the deadline in force; the legal deadline and the replaced date stay on record (item 3).
+
+    ``extension``: a row a form already built (it is filled in here, whatever it held).
+    """
+    reason = check_extension(session, task, new_due_date=new_due_date, reason=reason, by=by)
+    ext = extension if extension is not None else TaskExtension()
+    ext.task, ext.previous_due_date, ext.new_due_date = task, task.due_date, new_due_date
+    ext.reason, ext.granted_by_id, ext.granted_at = reason, by.id, at or utcnow()
     session.add(ext)
     task.due_date = new_due_date
     session.flush()
@@ -274,6 +306,8 @@ def submit_upward(
     """
     if task.status not in ("open", "in_progress", "returned"):
         raise DomainError(f"Nhiệm vụ {task.code} không ở trạng thái có thể trình (hiện: {task.status}).")
+    if to_unit_id is None:
+        raise DomainError("Phải chọn đơn vị nhận tờ trình.")
     if to_unit_id == task.lead_unit_id:
         raise DomainError("Không thể trình lên chính đơn vị chủ trì.")
     target = session.get(Unit, to_unit_id)

@@ -55,7 +55,7 @@ BAD_TASKS = [
     ("another unit's id", {"lead_unit": "PT-TCKH"}, "ngoài phạm vi của bạn"),
     ("another unit's staff", {"owner": "staff:PT-TCKH"}, "ngoài phạm vi của bạn"),
     ("duplicate code", {"code": "PT-T001"}, "Đã tồn tại"),
-    ("a CHECK the database holds", {"status": "done"}, "phải có thời điểm hoàn thành"),
+    ("a status only a rule may set", {"status": "done"}, "Nhiệm vụ mới chỉ ở trạng thái"),
 ]
 
 

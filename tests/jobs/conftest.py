@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,3 +197,24 @@ def start_worker(db_url: str, redis_url: str, name: str, *, burst: bool = True, 
     out = open(log, "wb") if log else subprocess.DEVNULL
     return subprocess.Popen(args, cwd=project_root(), env=worker_env(db_url, redis_url),
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def kill_when_paused(redis: Redis, worker: subprocess.Popen[Any], paused_key: str, log: Path) -> None:
+    """Wait until a job pauses before its commit (it stores its work horse's pid at
+    ``paused_key``), then kill the horse and its worker with SIGKILL, as a crash would."""
+    deadline = time.monotonic() + 60
+    while redis.get(paused_key) is None:
+        assert time.monotonic() < deadline, log.read_text(errors="replace")
+        assert worker.poll() is None, log.read_text(errors="replace")
+        time.sleep(0.1)
+    horse = int(redis.get(paused_key))
+    # The work horse runs in a process group of its own: kill it and its worker.
+    os.kill(horse, signal.SIGKILL)
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=10)
+    for _ in range(100):  # the horse is reaped by init; wait until it is gone
+        try:
+            os.kill(horse, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)

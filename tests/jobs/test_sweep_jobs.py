@@ -3,7 +3,6 @@ killed half-way is completed by the next one (nothing twice, nothing lost)."""
 from __future__ import annotations
 
 import os
-import signal
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +22,7 @@ from portal.models.base import utcnow
 from portal.services import ticks
 from portal.services.sweep import run_sweep
 
-from .conftest import start_worker
+from .conftest import kill_when_paused, start_worker
 
 NOTICE_STATS = ("notices", "reports", "reminders", "overdue_reminders")
 pytestmark = pytest.mark.slow
@@ -88,22 +87,7 @@ def test_worker_killed_mid_sweep_then_next_run_completes(jobs_app: Flask, redis:
     redis.set(PAUSE_KEY, 120)  # the sweep's effects are flushed, then it waits before COMMIT
     queue.enqueue(sweep_tick, now.isoformat())
     worker = start_worker(db_url, redis_url, f"victim-{os.getpid()}", burst=False, log=tmp_path / "victim.log")
-    deadline = time.monotonic() + 60
-    while redis.get(PAUSED_KEY) is None:
-        assert time.monotonic() < deadline, (tmp_path / "victim.log").read_text(errors="replace")
-        assert worker.poll() is None, (tmp_path / "victim.log").read_text(errors="replace")
-        time.sleep(0.1)
-    horse = int(redis.get(PAUSED_KEY))
-    # The work horse runs in a process group of its own: kill it and its worker.
-    os.kill(horse, signal.SIGKILL)
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-    for _ in range(100):  # the horse is reaped by init; wait until it is gone
-        try:
-            os.kill(horse, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
+    kill_when_paused(redis, worker, PAUSED_KEY, tmp_path / "victim.log")
 
     # The claim died with the effects: nothing of the killed run is visible.
     assert counts() == (before_notices, before_ticks)
