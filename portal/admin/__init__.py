@@ -16,16 +16,25 @@ from ..auth.scopes import row_scope
 from ..extensions import db
 from ..models import enums
 from ..translations import TRANSLATIONS_DIR
-from . import background, guard, registry, work
-from .base import login_redirect
+from . import background, guard, registry, report_views, work
+from ..i18n import MENU, label, labels
+from .base import PortalAdmin, login_redirect
+from .dashboard import page_data
+from .labels import add_label, item_label
 from .views.accounts import PermissionMatrixView
 
 
 class PortalIndexView(AdminIndexView):
-    """The start page: nobody sees it without logging in; it tells each role what it may do."""
+    """The start page: nobody sees it without logging in; it shows the role's dashboard
+    (:mod:`portal.admin.dashboard`) and tells the role what it may do."""
 
     def is_accessible(self) -> bool:
         return current_account() is not None
+
+    def is_visible(self) -> bool:
+        # The portal's name at the left of the menu bar leads here; a "Trang chủ"
+        # entry beside it would only take the room the other menus need.
+        return False
 
     def _handle_view(self, name: str, **kwargs: object) -> object:
         if not self.is_accessible():
@@ -37,13 +46,13 @@ class PortalIndexView(AdminIndexView):
         account = current_account()
         cells = permissions_of(account.role_id)
         rows = [
-            (label, [action in {a for r, a in cells if r == resource} for action in enums.ACTIONS])
-            for resource, label in guard.RESOURCE_LABELS.items()
+            (label(name, MENU), [action in {a for r, a in cells if r == resource} for action in enums.ACTIONS])
+            for resource, name in guard.RESOURCE_LABELS.items()
             if any(r == resource for r, _ in cells)
         ]
-        return self.render("admin/portal_index.html", rows=rows, actions=enums.ACTIONS,
-                           role_name=enums.ROLES.get(account.role.code, account.role.name),
-                           pending=self.pending_decisions(account))
+        return self.render("admin/portal_index.html", rows=rows, actions=labels(enums.ACTIONS),
+                           role_name=label(enums.ROLES.get(account.role.code, account.role.name)),
+                           pending=self.pending_decisions(account), **page_data(self.admin, account))
 
     @staticmethod
     def pending_decisions(account: object) -> list[tuple[str, str, int]]:
@@ -58,7 +67,7 @@ class PortalIndexView(AdminIndexView):
                 sa.or_(model.proposed_by_id.is_(None), model.proposed_by_id != account.id),
             ))
             if count:
-                waiting.append((entry.name, f"/admin/{entry.endpoint_name}/", count))
+                waiting.append((label(entry.name, MENU), f"/admin/{entry.endpoint_name}/", count))
         return waiting
 
 
@@ -81,18 +90,19 @@ def _fresh_request_state() -> None:
 
 def init_app(app: Flask) -> Admin:
     app.before_request(_fresh_request_state)
-    app.jinja_env.globals["reworded"] = reworded
-    admin = Admin(
+    app.jinja_env.globals.update(reworded=reworded, add_label=add_label, item_label=item_label)
+    admin = PortalAdmin(
         app,
-        name="Cổng trách nhiệm công vụ",
+        name=label("Cổng trách nhiệm công vụ", MENU),
         theme=Bootstrap4Theme(swatch="cerulean", fluid=True, base_template="admin/portal/base.html"),
-        index_view=PortalIndexView(name="Trang chủ", url="/admin"),
+        index_view=PortalIndexView(name=label("Trang chủ", MENU), url="/admin"),
         translations_path=str(TRANSLATIONS_DIR),
     )
+    work.register(admin)  # the daily work first in the menu bar
     for view in registry.build_views():
         admin.add_view(view)
     admin.add_view(PermissionMatrixView(name="Ma trận phân quyền", category=registry.SYSTEM,
                                         endpoint="permission_matrix"))
-    work.register(admin)
     background.register(admin)
+    report_views.register(admin)
     return admin

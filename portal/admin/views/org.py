@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 from ...models import Staff, Unit, UnitFunction, UnitFunctionAssignment, enums
 from ..ajax import ref
 from ..base import PortalModelView
-from ..filters import UnitSubtreeFilter
+from ..filters import UnitCodeFilter, UnitSubtreeFilter
 
 VALIDITY = "Ngày hết hiệu lực phải sau hoặc bằng ngày bắt đầu hiệu lực."
 
@@ -66,7 +66,8 @@ class StaffView(PortalModelView):
     column_default_sort = "full_name"
     column_sortable_list = ("code", "full_name", "position", "category", "status")
     column_searchable_list = ("code", "full_name")
-    column_filters = (UnitSubtreeFilter(Staff.unit_id, "Đơn vị"), "category", "status", "is_manager")
+    column_filters = (UnitSubtreeFilter(Staff.unit_id, "Đơn vị"), "category", "status", "is_manager",
+                      UnitCodeFilter(Staff.unit_id, "Đơn vị"))
     column_select_related_list = (Staff.unit,)
     column_editable_list = ("position",)
     enum_columns = {"category": enums.STAFF_CATEGORIES, "status": enums.STAFF_STATUSES}
