@@ -26,9 +26,9 @@ from ..queue_status import failed_jobs, next_scheduled_sweep, queues, requeue_fa
 from ..services import ticks
 from ..services.sweep import LABELS as SWEEP_LABELS
 from .background_common import BackgroundView
+from .registry import OVERSIGHT, SYSTEM
 from .sample_views import SampleProgressView, SampleRequestView
 
-CATEGORY = "Tác vụ nền"
 SWEEP_QUEUED = "Đã xếp lịch quét thời hạn (tác vụ {id}). Kết quả hiện ở trang này khi quét xong."
 #: Enqueued by name: the web layer does not import the jobs package.
 SWEEP_JOB = "jobs.sweep.sweep_tick"
@@ -117,12 +117,15 @@ class QueueView(BackgroundView):
 
 
 def register(admin: Admin) -> None:
-    """Add the background pages to the portal (called by the lead from admin.init_app)."""
-    admin.add_view(SweepView(name="Quét thời hạn", category=CATEGORY, endpoint="background_sweep",
+    """Add the background pages to the portal (called by the lead from admin.init_app).
+
+    They join the menus of their subject (sampling under inspections, the sweep and
+    the queues under the system) so that the menu bar holds on one line."""
+    admin.add_view(SweepView(name="Quét thời hạn", category=SYSTEM, endpoint="background_sweep",
                              url="/admin/background/sweep"))
-    admin.add_view(SampleRequestView(name="Yêu cầu chọn mẫu", category=CATEGORY, endpoint="background_sample_request",
+    admin.add_view(SampleRequestView(name="Yêu cầu chọn mẫu", category=OVERSIGHT, endpoint="background_sample_request",
                                      url="/admin/background/sample-request"))
-    admin.add_view(SampleProgressView(name="Mẫu kiểm tra", category=CATEGORY, endpoint="background_samples",
-                              url="/admin/background/samples"))
-    admin.add_view(QueueView(name="Giám sát hàng đợi", category=CATEGORY, endpoint="background_queue",
+    admin.add_view(SampleProgressView(name="Mẫu kiểm tra", category=OVERSIGHT, endpoint="background_samples",
+                                      url="/admin/background/samples"))
+    admin.add_view(QueueView(name="Giám sát hàng đợi", category=SYSTEM, endpoint="background_queue",
                              url="/admin/background/queue"))

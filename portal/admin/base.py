@@ -22,12 +22,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, g, has_request_context, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import Admin, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.helpers import is_form_submitted
+from flask_admin.model.widgets import XEditableWidget
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -36,6 +37,7 @@ from wtforms.validators import ValidationError
 from ..auth.policy import can, current_account
 from ..auth.scopes import row_scope
 from ..extensions import db
+from ..i18n import MENU, label, labels, translate
 from ..models.base import RuleViolation
 from ..services import DomainError
 from ..services.workdays import local_today
@@ -46,6 +48,7 @@ from .filters import PortalFilterConverter
 from .forms import PortalForm, PortalModelConverter
 from .inline import PortalInlineConverter
 from .labels import COMMON_LABELS
+from .search import apply_search
 
 #: Per-request flag → action of the permission matrix.
 FLAG_ACTIONS = {"can_create": "create", "can_edit": "edit", "can_delete": "delete",
@@ -58,11 +61,38 @@ ENDPOINT_FLAGS = {"index_view": None, "details_view": "can_view_details", "creat
 CHANGING = frozenset({"edit_view", "delete_view", "ajax_update", "action_view"})
 
 DELETED = "Đã xóa {count} bản ghi."
+#: An inline (list) save refused by the row scope: x-editable shows this under the field.
+INLINE_REFUSED = {403: "Bạn không được sửa bản ghi này (ngoài phạm vi của bạn hoặc không còn được sửa).",
+                  404: "Không tìm thấy bản ghi."}
 NOT_DELETED = "{count} bản ghi không xóa được (không có quyền, ngoài phạm vi hoặc đang được sử dụng)."
 
 
 def login_redirect() -> Response:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+class PortalAdmin(Admin):
+    """Flask-Admin's ``Admin`` whose menu entries and page titles read in the page's
+    language (views are declared with their Vietnamese names)."""
+
+    def add_view(self, view: BaseView) -> None:
+        view.name = label(view.name, MENU)
+        view.category = label(view.category, MENU)
+        super().add_view(view)
+
+
+class PortalXEditableWidget(XEditableWidget):
+    """x-editable's markup (inline list edit), with the options of a drop-down in the
+    page's language: they travel as JSON, which cannot carry a lazy label."""
+
+    def get_kwargs(self, field: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if field.type not in ("Select2Field", "SelectField") or not field.choices:
+            return super().get_kwargs(field, kwargs)
+        field.choices = [(value, translate(text)) for value, text in field.choices]
+        kwargs = super().get_kwargs(field, kwargs)
+        # The stored code, not the label shown in the cell: x-editable preselects the option by it.
+        kwargs["data-value"] = "" if field.data is None else str(field.data)
+        return kwargs
 
 
 class PortalBaseView(BaseView):
@@ -139,8 +169,9 @@ class PortalModelView(ModelView):
                  endpoint: str | None = None, resource: str | None = None) -> None:
         self.resource = resource or self.resource or model.__tablename__
         # Read through the instance: some of these are Flask-Admin descriptors on the class.
-        self.column_labels = {**COMMON_LABELS, **(self.column_labels or {})}
-        choices = {col: list(labels.items()) for col, labels in self.enum_columns.items()}
+        # Labels and choices stay Vietnamese in the declarations; they are shown translated.
+        self.column_labels = labels({**COMMON_LABELS, **(self.column_labels or {})})
+        choices = {col: list(labels(names).items()) for col, names in self.enum_columns.items()}
         self.column_choices = {**choices, **(self.column_choices or {})}
         self.form_choices = {**choices, **(self.form_choices or {})}
         self.form_ajax_refs = {n: ScopedAjaxLoader(n, decl) for n, decl in self.ajax_refs.items()}
@@ -150,6 +181,15 @@ class PortalModelView(ModelView):
             editable = [c for c in self.column_editable_list if c not in self.readonly_columns]
             self.column_editable_list = editable
             self._list_form_class = self.get_list_form() if editable else None
+
+    def get_filters(self) -> Any:
+        filters = super().get_filters()
+        for flt in filters or ():
+            flt.name = label(flt.name)
+        return filters
+
+    def scaffold_list_form(self, widget: Any = None, validators: Any = None) -> Any:
+        return super().scaffold_list_form(widget or PortalXEditableWidget(), validators)
 
     # ------------------------------------------------------------ per-request permissions
     def _flag(self, flag: str) -> bool:
@@ -210,6 +250,10 @@ class PortalModelView(ModelView):
 
     def get_count_query(self) -> Any:
         return super().get_count_query().filter(self.scope("view"))
+
+    def _apply_search(self, query: Any, count_query: Any, joins: Any, count_joins: Any, search: str) -> Any:
+        # Codes by their beginning and text through trigram indexes (portal/admin/search.py).
+        return apply_search(self, query, count_query, joins, count_joins, search, db.engine.dialect.name)
 
     def find_in_scope(self, ident: Any, purpose: str) -> Any:
         """The row ``ident`` if the account may see (or change) it, else ``None``."""
@@ -313,6 +357,17 @@ class PortalModelView(ModelView):
         if not self.is_action_allowed(name):
             abort(403)
         return self.handle_action()
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self) -> Any:
+        """Flask-Admin's inline save; a row outside the change scope answers with a short
+        message for x-editable to show, not with an error page inside the pop-up."""
+        try:
+            return super().ajax_update()
+        except HTTPException as exc:
+            if exc.code not in INLINE_REFUSED:
+                raise
+            return INLINE_REFUSED[exc.code], exc.code
 
     @action("delete", lazy_gettext("Delete"), lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids: Any) -> None:

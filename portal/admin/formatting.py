@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app, g
+from flask_babel import gettext
 from flask_admin.model import typefmt
 from markupsafe import Markup, escape
 
@@ -27,7 +28,7 @@ def fmt_datetime(_view: Any, value: datetime, _name: str) -> str:
 
 
 def fmt_bool_text(_view: Any, value: bool, _name: str) -> str:
-    return "Có" if value else "Không"
+    return gettext("Có") if value else gettext("Không")
 
 
 def fmt_json(_view: Any, value: Any, _name: str) -> str:
@@ -61,9 +62,9 @@ def outcome_badge(_view: Any, _context: Any, model: Any, _name: str) -> Markup:
     code = outcome_of(model)
     if code is None:
         return Markup('<span class="text-muted">—</span>')
-    return Markup('<span class="outcome outcome-{}">{}</span>').format(code, escape(enums.TASK_OUTCOMES[code]))
+    return Markup('<span class="outcome outcome-{}">{}</span>').format(code, escape(gettext(enums.TASK_OUTCOMES[code])))
 
 
 def outcome_text(_view: Any, _context: Any, model: Any, _name: str) -> str:
     code = outcome_of(model)
-    return enums.TASK_OUTCOMES.get(code, "") if code else ""
+    return gettext(enums.TASK_OUTCOMES[code]) if code in enums.TASK_OUTCOMES else ""

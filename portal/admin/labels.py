@@ -5,6 +5,13 @@ there (``unit`` is "Đơn vị được kiểm tra" on a finding).
 """
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import gettext
+
+#: Words that make a Vietnamese noun plural ("Các bước xử lý"): one row drops them.
+PLURAL_MARKERS = ("Các ", "Những ")
+
 COMMON_LABELS: dict[str, str] = {
     "id": "Số hiệu", "code": "Mã", "name": "Tên", "short_name": "Tên viết tắt", "title": "Tiêu đề",
     "kind": "Loại", "status": "Trạng thái", "description": "Nội dung", "note": "Ghi chú",
@@ -60,7 +67,8 @@ COMMON_LABELS: dict[str, str] = {
     "sample": "Mẫu", "stratum": "Tầng", "rank": "Thứ hạng", "item_id": "Mã phần tử", "key_hex": "Khóa",
     "is_replacement": "Phần tử dự phòng", "items": "Phần tử", "job_id": "Mã tác vụ",
     # proposals
-    "target_kind": "Đối tượng", "title_id": "Hình thức", "proposed_at": "Ngày đề xuất", "decided_at": "Ngày quyết định",
+    "target_kind": "Đối tượng", "title_id": "Hình thức", "proposed_at": "Ngày đề xuất", "proposed_by": "Người đề xuất",
+    "decided_at": "Thời điểm quyết định", "decided_by": "Người quyết định",
     "decision_reason": "Lý do quyết định", "proposed_position": "Vị trí đề xuất",
     "proposed_unit": "Đơn vị đề xuất chuyển đến", "discipline_form": "Hình thức kỷ luật", "evidence": "Căn cứ",
     "commendation": "Khen thưởng", "reassignment": "Điều chuyển", "disciplinary_review": "Kiểm điểm",
@@ -73,3 +81,33 @@ COMMON_LABELS: dict[str, str] = {
     "prev_hash": "Hash bản ghi trước", "hash": "Hash", "job": "Tác vụ", "tick": "Kỳ chạy",
     "finished_at": "Kết thúc lúc", "duration_ms": "Thời gian (ms)", "stats": "Thống kê",
 }
+
+#: Resources of the permission matrix that are pages rather than tables (their name
+#: where the matrix is shown; tables are named by their screen in the registry).
+PAGE_RESOURCES: dict[str, str] = {
+    "sweep": "Quét thời hạn",
+    "queue": "Giám sát hàng đợi",
+    "periodic_report": "Báo cáo định kỳ",
+}
+
+
+def item_label(text: Any) -> str:
+    """One row of a list labelled ``text``, in the page's language: "Các bước xử lý" → "Bước xử lý"."""
+    shown = str(text)
+    for marker in PLURAL_MARKERS:
+        if shown.startswith(marker) and len(shown) > len(marker):
+            rest = shown[len(marker):]
+            return rest[0].upper() + rest[1:]
+    return shown
+
+
+def add_label(text: Any) -> str:
+    """The button adding a row to the list labelled ``text``: "Thêm bước xử lý".
+
+    Vietnamese capitalises only the first word, so the noun is lowered unless it
+    starts with an abbreviation (UBND, HĐND)."""
+    item = item_label(text)
+    first = item.split(" ", 1)[0]
+    if len(first) > 1 and first[1:].islower():
+        item = item[0].lower() + item[1:]
+    return gettext("Thêm %(item)s", item=item)

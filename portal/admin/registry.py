@@ -19,11 +19,13 @@ from ..models import (
 )
 from . import guard
 from .base import PortalModelView
+from .labels import PAGE_RESOURCES
 from .views import accounts, audit, consultations, directives, inspections, notices, org, proposals, reference
 from .views import samples, tasks
 
+# Menu categories: short, so that the whole menu bar holds on one line at 1366 px.
 ORG, WORK, OVERSIGHT, PROPOSALS, DIRECTIVES, REFERENCE, SYSTEM = (
-    "Tổ chức", "Nhiệm vụ", "Kiểm tra công vụ", "Thi đua, kỷ luật", "Chỉ đạo", "Danh mục", "Hệ thống",
+    "Tổ chức", "Nhiệm vụ", "Kiểm tra", "Thi đua, kỷ luật", "Chỉ đạo", "Danh mục", "Hệ thống",
 )
 
 
@@ -109,6 +111,8 @@ def register_resources() -> None:
         guard.NAMES_BY_MODEL[model] = name
     guard.RESOURCE_LABELS.clear()
     guard.RESOURCE_LABELS.update(resource_names())
+    for resource, name in PAGE_RESOURCES.items():
+        guard.RESOURCE_LABELS.setdefault(resource, name)
 
 
 def build_views() -> list[PortalModelView]:

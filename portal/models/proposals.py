@@ -6,6 +6,7 @@ proposer; the rules that the database can hold are CHECK constraints here.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -15,6 +16,9 @@ from . import enums
 from .base import UTCDateTime, created_at, enum_check, fk, pk
 from .org import Staff, Unit
 from .reference import CommendationTitle, DisciplineForm
+
+if TYPE_CHECKING:
+    from .auth import Account
 
 
 def decision_checks() -> tuple[sa.CheckConstraint, ...]:
@@ -51,6 +55,16 @@ class DecisionMixin:
     @declared_attr
     def decided_by_id(cls) -> Mapped[int | None]:
         return mapped_column(sa.ForeignKey("account.id"), nullable=True)
+
+    # Who proposed and who decided, as shown on the screens. Read-only: the ids
+    # above are set by ``services.decisions`` alone.
+    @declared_attr
+    def proposed_by(cls) -> Mapped[Account | None]:
+        return relationship("Account", foreign_keys=f"[{cls.__name__}.proposed_by_id]", viewonly=True)
+
+    @declared_attr
+    def decided_by(cls) -> Mapped[Account | None]:
+        return relationship("Account", foreign_keys=f"[{cls.__name__}.decided_by_id]", viewonly=True)
 
 
 class Commendation(DecisionMixin, db.Model):

@@ -1,4 +1,14 @@
-"""Message catalogues of the portal (domain ``admin``: what Flask-Admin leaves untranslated)."""
+"""Message catalogues of the portal.
+
+* ``en/LC_MESSAGES/messages.po`` (domain ``messages``, Flask-Babel's): English for the
+  portal's own words. The Vietnamese text is the message id; menu entries carry the
+  context ``menu``. Code shows labels through :func:`portal.i18n.label`;
+  tests/admin/test_ui.py lists what must have an entry.
+* ``vi/LC_MESSAGES/admin.po`` (domain ``admin``, Flask-Admin's): Vietnamese that
+  Flask-Admin's own catalogue lacks.
+
+The compiled ``.mo`` files are kept beside their ``.po``; rebuild them after an edit.
+"""
 from __future__ import annotations
 
 from pathlib import Path

@@ -62,11 +62,7 @@ CSP_LISTENER = """(function () {
 #: Open defects of the pages, known and tracked: seen, they are reported as warnings
 #: (pytest's summary) instead of failing every test that passes by. Remove an entry
 #: when its defect is fixed. (pattern, what is wrong)
-KNOWN_DEFECTS: tuple[tuple[str, str], ...] = (
-    (r"new Function\(\) refused, called at Object\.tryParseJson .*bootstrap4-editable|script-src blocked eval at :\d+ ",
-     "x-editable (Flask-Admin's inline list edit) parses its select options with new Function(), which the CSP "
-     "blocks: the drop-downs of inline-editable columns (e.g. the status of a step) cannot load their options"),
-)
+KNOWN_DEFECTS: tuple[tuple[str, str], ...] = ()
 
 
 class KnownDefectWarning(UserWarning):
@@ -345,6 +341,14 @@ def shot(page: Any, name: str, *, full_page: bool = True) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def menu_bar_lines(page: Any) -> int:
+    """On how many lines the menu bar's entries lie (a new line: a middle 15 px lower)."""
+    middles = sorted(page.eval_on_selector_all(
+        "#admin-navbar-collapse > :is(.navbar-brand, .navbar-text, .btn-group, form), .navbar-nav > li",
+        "els => els.map(e => e.getBoundingClientRect()).map(r => r.top + r.height / 2)"))
+    return 1 + sum(1 for a, b in zip(middles, middles[1:]) if b - a > 15)
 
 
 def horizontal_overflow(page: Any) -> int:

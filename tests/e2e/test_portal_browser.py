@@ -1,6 +1,7 @@
-"""The admin portal in a real Chromium (issue 3): each demo account's menu, row scope
-by URL, a leadership decision through the screen, the language switch, and
-screenshots of the main pages at 1366×768 and at phone size."""
+"""The admin portal in a real Chromium (issue 3): each demo account's menu (on one
+line at 1366 px), row scope by URL, a leadership decision through the screen (who
+decided and when), the language switch, and screenshots of the main pages at
+1366×768 and at phone size. The widgets (inline edit, date picker): test_widgets_browser.py."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal.admin import registry
+from portal.admin.labels import PAGE_RESOURCES
 from portal.models import Account, AuditLog, Commendation, Task, TaskStep, Unit
 from seed.demo import DEMO_ACCOUNTS
 from seed.reference import DEFAULT_PERMISSIONS
-from tests.e2e.conftest import PHONE, BrowserErrors, LiveServer, horizontal_overflow, login, shot
+from tests.e2e.conftest import PHONE, BrowserErrors, LiveServer, horizontal_overflow, login, menu_bar_lines, shot
 
 USERS = tuple(DEMO_ACCOUNTS)
 HTTP_ERROR = r"Failed to load resource: the server responded with a status of 40[34]"
@@ -85,9 +87,11 @@ def test_each_account_sees_its_menu(page: Any, make_page: Any, server: LiveServe
     assert ("/admin/permission_matrix/" in links) == ("view" in DEFAULT_PERMISSIONS[role].get("permission", ()))
     navbar = page.locator("nav").inner_text()
     assert me.display_name in navbar
+    assert menu_bar_lines(page) == 1, f"the menu bar of {username} wraps at 1366 px"
     assert page.get_by_role("heading", name=f"Xin chào, {me.display_name}").is_visible()
-    # The start page lists what the role may do: one row per resource with a permission.
-    names = registry.resource_names()
+    # The start page lists what the role may do: one row per resource with a permission,
+    # pages (the sweep, the queues) included.
+    names = {**registry.resource_names(), **PAGE_RESOURCES}
     rows = page.locator("table.permission-table tbody tr td:first-child").all_inner_texts()
     assert sorted(rows) == sorted(names[r] for r in DEFAULT_PERMISSIONS[role] if r in names)
     # The menu really opens: every role has the work category ("Nhiệm vụ").
@@ -170,7 +174,7 @@ def test_leader_approves_a_commendation(make_page: Any, fresh_server: LiveServer
     page.wait_for_url("**/admin/commendation/")
     assert "Đã phê duyệt đề xuất." in page.inner_text("body")
     row = page.locator("tr", has=page.locator(f"input.action-checkbox[value='{target.id}']"))
-    assert "Đã phê duyệt" in row.inner_text()
+    assert "Đã phê duyệt" in row.inner_text() and leader.display_name in row.inner_text()
     assert decide.count() == 0, "a decided proposal still offers the decision button"
     shot(page, "commendation-approved-desktop")
 
@@ -178,7 +182,8 @@ def test_leader_approves_a_commendation(make_page: Any, fresh_server: LiveServer
     details = dict(zip(page.locator("table tr td:first-child").all_inner_texts(),
                        page.locator("table tr td:nth-child(2)").all_inner_texts()))
     assert details.get("Trạng thái") == "Đã phê duyệt", details
-    assert details.get("Ngày quyết định", "").strip(), details
+    assert details.get("Thời điểm quyết định", "").strip(), details
+    assert leader.display_name in details.get("Người quyết định", ""), details
     assert details.get("Lý do quyết định") == "Thành tích xuất sắc, hồ sơ đầy đủ."
     # Who decided: recorded on the row and in the audit log, which leadership may read.
     stored = fresh_server.read(lambda s: s.get(Commendation, target.id))
@@ -209,11 +214,26 @@ def test_language_switch(page: Any) -> None:
     assert "/admin/task/" in page.url, "the language switch should come back to the same page"
     assert page.get_by_role("button", name="Log out").is_visible()
     assert page.locator("a.nav-link", has_text="List").first.is_visible()
+    # The portal's own words too: menus, column headers, statuses.
+    headers = [h.strip() for h in page.locator("table.model-list thead th").all_inner_texts() if h.strip()]
+    assert headers == ["Code", "Title", "Lead unit", "Owner", "Received on", "Due date", "Status", "Progress"]
+    assert page.get_by_role("link", name="Organisation", exact=True).is_visible()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert menu_bar_lines(page) == 1, "the English menu bar wraps at 1366 px"
     shot(page, "task-list-english-desktop")
     page.get_by_role("link", name="VI", exact=True).click()
     page.wait_for_load_state()
     assert page.get_by_role("button", name="Đăng xuất").is_visible()
     assert page.locator("a.nav-link", has_text="Danh sách").first.is_visible()
+    assert "Hạn xử lý" in page.locator("table.model-list thead").inner_text()
+    assert page.get_by_role("link", name="Tổ chức", exact=True).is_visible()
+    # Before logging in, too.
+    page.context.clear_cookies()
+    page.goto("/login")
+    page.get_by_role("link", name="EN", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Username").is_visible() and page.get_by_role("button", name="Log in").is_visible()
+    shot(page, "login-english-desktop")
 
 
 # ---------------------------------------------------------------- the main pages
@@ -224,6 +244,8 @@ MAIN_PAGES = (  # (name, url, also at phone size)
     ("consultation-list", "/admin/consultation/", True),
     ("commendation-list", "/admin/commendation/", True),
     ("permission-matrix", "/admin/permission_matrix/", False),
+    ("sweep", "/admin/background/sweep/", True),
+    ("notices-issued", "/admin/work/", True),
 )
 
 
@@ -239,6 +261,7 @@ def test_main_pages(make_page: Any, server: LiveServer, viewport: str) -> None:
         response = page.goto(url.format(**ids))
         assert response is not None and response.status == 200, f"{url}: {response and response.status}"
         assert "Cổng trách nhiệm công vụ" in page.text_content("nav")
+        assert page.locator("h1").count() == 1, f"{url}: one heading per page"
         shot(page, f"{name}-{viewport}")
         if viewport == "desktop":
             assert horizontal_overflow(page) == 0, f"{url} is wider than 1366 px"

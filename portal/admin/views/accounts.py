@@ -13,6 +13,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from ...auth.passwords import MIN_LENGTH, hash_password
 from ...auth.policy import current_account
 from ...extensions import db
+from ...i18n import MENU, label, labels
 from ...models import Account, Permission, Role, Staff, Unit, enums
 from .. import guard
 from ..ajax import ref
@@ -35,8 +36,8 @@ class AccountView(PortalModelView):
     form_choices = {"language": [("vi", "Tiếng Việt"), ("en", "English")]}
     form_extra_fields = {
         "new_password": PasswordField(
-            "Mật khẩu mới", validators=[Optional(), Length(min=MIN_LENGTH, max=200)],
-            description="Để trống khi không đổi mật khẩu. Mật khẩu được băm (Argon2id), không bao giờ hiển thị.",
+            label("Mật khẩu mới"), validators=[Optional(), Length(min=MIN_LENGTH, max=200)],
+            description=label("Để trống khi không đổi mật khẩu. Mật khẩu được băm (Argon2id), không bao giờ hiển thị."),
         ),
     }
     # The hash never leaves the database through a screen, an export or a search.
@@ -88,7 +89,8 @@ class PermissionView(PortalModelView):
     form_columns = ("role", "resource", "action")
 
     def __init__(self, model: type, **kwargs: Any) -> None:
-        self.enum_columns = {"resource": dict(guard.RESOURCE_LABELS), "action": enums.ACTIONS}
+        # Resources are named as in the menu (tables and pages alike, see registry).
+        self.enum_columns = {"resource": resource_labels(), "action": enums.ACTIONS}
         super().__init__(model, **kwargs)
 
 
@@ -106,4 +108,9 @@ class PermissionMatrixView(PortalBaseView):
         ):
             cells.setdefault((role_id, resource), set()).add(action_name)
         return self.render("admin/portal/matrix.html", roles=roles, cells=cells,
-                           resources=guard.RESOURCE_LABELS, actions=enums.ACTIONS)
+                           resources=resource_labels(), actions=labels(enums.ACTIONS))
+
+
+def resource_labels() -> dict[str, Any]:
+    """Every resource of the permission matrix (screens and pages) → its menu name, shown translated."""
+    return {resource: label(name, MENU) for resource, name in guard.RESOURCE_LABELS.items()}

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request
+from flask_babel import gettext
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
@@ -22,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ...auth.policy import current_account
 from ...extensions import db
+from ...i18n import label
 from ...models import (
     Commendation, CommendationTitle, ConsultationRecipient, DisciplinaryReview, DisciplineForm, Evidence,
     Finding, Reassignment, Staff, Task, TaskStep, Unit, enums,
@@ -36,6 +38,10 @@ from ..forms import PortalForm
 
 STAFF = ("code", "full_name")
 DECIDED = {"approve": "Đã phê duyệt đề xuất.", "reject": "Đã từ chối đề xuất."}
+#: Catalogue context of the decision's choices ("Từ chối" is "Reject" here, "Rejected" as a status).
+ACTION = "action"
+#: Who decided and when, on every list and details page of a proposal.
+DECISION_COLUMNS = ("status", "proposed_at", "decided_by", "decided_at")
 #: Evidence names its facts by id (the model has no relationships for them); each id
 #: typed must be a row the account may see.
 EVIDENCE_IDS = {"task_id": Task, "task_step_id": TaskStep, "consultation_recipient_id": ConsultationRecipient,
@@ -54,18 +60,19 @@ class EvidenceInline(PortalInlineAdmin):
 
 
 class DecisionForm(PortalForm):
-    decision = RadioField("Quyết định", choices={"approve": "Phê duyệt", "reject": "Từ chối"},
+    decision = RadioField(label("Quyết định"),
+                          choices=[("approve", label("Phê duyệt", ACTION)), ("reject", label("Từ chối", ACTION))],
                           validators=[DataRequired("Chọn phê duyệt hoặc từ chối.")])
-    reason = TextAreaField("Lý do", validators=[Optional(), Length(max=decisions.MAX_REASON_LENGTH)],
-                           description="Bắt buộc khi từ chối.")
-    discipline_form_id = SelectField("Hình thức kỷ luật", coerce=int, validators=[Optional()], choices={})
+    reason = TextAreaField(label("Lý do"), validators=[Optional(), Length(max=decisions.MAX_REASON_LENGTH)],
+                           description=label("Bắt buộc khi từ chối."))
+    discipline_form_id = SelectField(label("Hình thức kỷ luật"), coerce=int, validators=[Optional()], choices={})
 
 
 class DecideRowAction(EndpointLinkRowAction):
     """The decision button, only on open proposals of others, for those who may decide."""
 
     def __init__(self) -> None:
-        super().__init__("fa fa-gavel", ".decide_view", title="Quyết định")
+        super().__init__("fa fa-gavel", ".decide_view", title=label("Quyết định"))
 
     def render(self, context: Any, row_id: str, row: Any) -> Any:
         account = current_account()
@@ -82,6 +89,7 @@ class ProposalView(PortalModelView):
     column_extra_row_actions = [DecideRowAction()]
     column_default_sort = ("proposed_at", True)
     column_sortable_list = ("status", "proposed_at", "decided_at")
+    column_filters = ("status", "proposed_at", "decided_at")
     column_searchable_list = ("reason",)
     enum_columns = {"status": enums.DECISION_STATUSES}
     form_excluded_columns = ("status", "proposed_at", "proposed_by_id", "decided_at", "decided_by_id",
@@ -136,7 +144,7 @@ class ProposalView(PortalModelView):
                     db.session.rollback()
                     flash(str(exc), "error")
                 else:
-                    flash(DECIDED[form.decision.data], "success")
+                    flash(gettext(DECIDED[form.decision.data]), "success")
                     return redirect(return_url)
             status = 400
         return self.render(self.decide_template, model=proposal, form=form, return_url=return_url,
@@ -164,35 +172,33 @@ class ProposalView(PortalModelView):
 
 class CommendationView(ProposalView):
     column_labels = {"title": "Hình thức khen thưởng"}
-    column_list = ("title", "target_kind", "unit", "staff", "status", "proposed_at", "decided_at")
-    column_details_list = ("title", "target_kind", "unit", "staff", "reason", "status", "proposed_at",
-                           "decided_at", "decision_reason")
+    column_list = ("title", "target_kind", "unit", "staff", *DECISION_COLUMNS)
+    column_details_list = ("title", "target_kind", "unit", "staff", "reason", "proposed_by", *DECISION_COLUMNS,
+                           "decision_reason")
     column_export_list = column_details_list
-    column_filters = ("status", "target_kind", "proposed_at", UnitSubtreeFilter(Commendation.unit_id, "Đơn vị"))
-    column_select_related_list = (Commendation.title, Commendation.unit, Commendation.staff)
+    column_filters = (*ProposalView.column_filters, "target_kind", UnitSubtreeFilter(Commendation.unit_id, "Đơn vị"))
+    column_select_related_list = (Commendation.title, Commendation.unit, Commendation.staff, Commendation.decided_by)
     enum_columns = {**ProposalView.enum_columns, "target_kind": enums.TARGET_KINDS}
     form_columns = ("target_kind", "unit", "staff", "title", "reason")
     ajax_refs = {"unit": ref(Unit), "staff": ref(Staff, STAFF), "title": ref(CommendationTitle)}
 
 
 class ReassignmentView(ProposalView):
-    column_list = ("staff", "proposed_position", "proposed_unit", "status", "proposed_at", "decided_at")
-    column_details_list = ("staff", "proposed_position", "proposed_unit", "reason", "status", "proposed_at",
-                           "decided_at", "decision_reason")
+    column_list = ("staff", "proposed_position", "proposed_unit", *DECISION_COLUMNS)
+    column_details_list = ("staff", "proposed_position", "proposed_unit", "reason", "proposed_by", *DECISION_COLUMNS,
+                           "decision_reason")
     column_export_list = column_details_list
-    column_filters = ("status", "proposed_at")
-    column_select_related_list = (Reassignment.staff, Reassignment.proposed_unit)
+    column_select_related_list = (Reassignment.staff, Reassignment.proposed_unit, Reassignment.decided_by)
     form_columns = ("staff", "proposed_position", "proposed_unit", "reason")
     ajax_refs = {"staff": ref(Staff, STAFF), "proposed_unit": ref(Unit, open=True)}
 
 
 class DisciplinaryReviewView(ProposalView):
-    column_list = ("staff", "discipline_form", "status", "proposed_at", "decided_at")
-    column_details_list = ("staff", "reason", "discipline_form", "status", "proposed_at", "decided_at",
-                           "decision_reason")
+    column_list = ("staff", "discipline_form", *DECISION_COLUMNS)
+    column_details_list = ("staff", "reason", "discipline_form", "proposed_by", *DECISION_COLUMNS, "decision_reason")
     column_export_list = column_details_list
-    column_filters = ("status", "proposed_at")
-    column_select_related_list = (DisciplinaryReview.staff, DisciplinaryReview.discipline_form)
+    column_select_related_list = (DisciplinaryReview.staff, DisciplinaryReview.discipline_form,
+                                  DisciplinaryReview.decided_by)
     form_columns = ("staff", "reason")
     ajax_refs = {"staff": ref(Staff, STAFF)}
 
