@@ -15,6 +15,13 @@ steps, in one transaction:
 
 Every way into the screen (create, edit, inline rows, the list's inline edit) saves
 through ``on_model_change``, so this is the one place that routes them.
+
+Deleting is asked of the rules too (:data:`DELETION_RULES`): a record of
+accountability (a completion, an answer, a notice …) is refused with the rule's
+message, whether it is deleted on its own (``delete_view`` and the bulk delete
+action both go through ``delete_model`` → ``on_model_delete``) or as an inline row
+ticked for deletion (Flask-Admin deletes it from the session before
+``on_model_change``).
 """
 from __future__ import annotations
 
@@ -24,18 +31,29 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
 from ..auth.policy import can, current_account
 from ..extensions import db
-from ..models import Account, enums
+from ..models import (
+    Account, Consultation, ConsultationRecipient, DeadlineIssue, Notice, Task, TaskExtension, TaskStep, enums,
+)
 from ..models.base import utcnow
+from ..services import consultation_changes, notices, task_changes
 from . import guard
 from .base import PortalModelView
 
-__all__ = ["Call", "Posted", "RuleFormView", "is_new", "require", "take", "take_ref"]
+__all__ = ["Call", "DELETION_RULES", "Posted", "RuleFormView", "is_new", "refuse_delete", "require", "take",
+           "take_ref"]
 
 Call = Callable[[], Any]
+#: Model → the rule that refuses deleting a row of it that is a record of accountability.
+DELETION_RULES: dict[type, Callable[..., None]] = {
+    Task: task_changes.refuse_delete, TaskStep: task_changes.refuse_delete, TaskExtension: task_changes.refuse_delete,
+    Consultation: consultation_changes.refuse_delete, ConsultationRecipient: consultation_changes.refuse_delete,
+    DeadlineIssue: consultation_changes.refuse_delete, Notice: notices.refuse_delete,
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,14 @@ def require(account: Account, resource: str, action: str, model: type) -> None:
         raise ValidationError(guard.NO_PERMISSION.format(action=enums.ACTIONS[action].lower(), name=name.lower()))
 
 
+def refuse_delete(session: Session, obj: Any, at: datetime) -> None:
+    """Raise the rule's :class:`DomainError` if ``obj`` may not be deleted."""
+    rule = DELETION_RULES.get(type(obj))
+    if rule is not None:
+        with session.no_autoflush:
+            rule(session, obj, at=at)
+
+
 class RuleFormView(PortalModelView):
     """A record screen some of whose fields belong to rules (see the module docstring)."""
 
@@ -111,9 +137,15 @@ class RuleFormView(PortalModelView):
         at = utcnow()
         with db.session.no_autoflush:
             calls = self.route(model, is_created, account, at)
+            for row in list(db.session.deleted):  # inline rows ticked for deletion
+                refuse_delete(db.session, row, at)
         super().on_model_change(form, model, is_created)
         for call in calls:
             call()
+
+    def on_model_delete(self, model: Any) -> None:
+        super().on_model_delete(model)
+        refuse_delete(db.session, model, utcnow())
 
     def route(self, model: Any, is_created: bool, account: Account, at: datetime) -> list[Call]:
         """Take rule-owned values off ``model`` (and its inline rows); return the calls to make."""

@@ -6,29 +6,39 @@ The answer, its lateness and the outcome are the consulted unit's to give throug
 :func:`consultations.file_deadline_issue` and :func:`consultations.decide_deadline_issue`;
 a disagreement is settled through :func:`consultations.resolve_disagreement`; a
 consultation is submitted through :func:`consultations.submit`. What is left to a
-form is checked here: whom to consult (and why), and a consulted unit's deadline
-while nothing has happened yet.
+form is checked here: whom to consult (and why: the consulting unit's to state),
+and a consulted unit's deadline while nothing has happened yet.
+
+What has happened in a consultation is a record of accountability and is never
+deleted: an answer, a deemed agreement, a deadline issue, a notice or report
+issued, a submission. :func:`refuse_delete` says which.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, object_session
 
-from ..models import Account, Consultation, ConsultationRecipient
-from ..models.enums import CONSULTATION_STATUSES
+from ..models import Account, Consultation, ConsultationRecipient, DeadlineIssue, Notice
+from ..models.enums import CONSULTATION_STATUSES, RECIPIENT_OUTCOMES
 from . import DomainError
 from .calendar import deadline_instant
 from .consultations import submit
 from .sqlkit import require_account_of, require_text
 from .workdays import local_today
 
-__all__ = ["FINAL_STATUSES", "change_consultation_status", "change_recipient_deadline", "check_new_recipient"]
+__all__ = [
+    "FINAL_STATUSES", "change_consultation_status", "change_recipient_deadline", "change_relevance_reason",
+    "check_new_recipient", "refuse_delete",
+]
 
 #: A consultation that has been submitted (or escalated) is a closed record.
 FINAL_STATUSES = ("submitted", "escalated")
 #: Units may be added to a consultation still being prepared or running.
 OPEN_TO_RECIPIENTS = ("draft", "open")
+RELEVANCE_NEEDED = "Phải nêu lý do lấy ý kiến cơ quan này (không lấy ý kiến cơ quan không liên quan)."
+ISSUE_KEPT = "Văn bản trao đổi về thời hạn là hồ sơ (số, ký hiệu, nội dung): không xóa được."
 
 
 def _label(code: str) -> str:
@@ -57,10 +67,14 @@ def change_consultation_status(
     return consultation
 
 
-def check_new_recipient(consultation: Consultation | None, recipient: ConsultationRecipient) -> None:
+def check_new_recipient(
+    consultation: Consultation | None, recipient: ConsultationRecipient, *, by: Account | None = None
+) -> None:
     """A unit added to a consultation through a form (item 4: "không lấy ý kiến cơ quan
     không liên quan"): a stated reason, not the consulting unit itself, a deadline not
-    before the consultation was sent, no answer or outcome of its own yet."""
+    before the consultation was sent, no answer or outcome of its own yet. With ``by``:
+    whom to consult, and why, is the consulting unit's to say (``by`` must be one of its
+    accounts)."""
     if consultation is None:
         raise DomainError("Phải chọn hồ sơ lấy ý kiến.")
     if consultation.status not in OPEN_TO_RECIPIENTS:
@@ -75,8 +89,12 @@ def check_new_recipient(consultation: Consultation | None, recipient: Consultati
         else consultation.consulting_unit_id
     if unit_id == consulting:
         raise DomainError("Cơ quan lấy ý kiến không tự lấy ý kiến của chính mình.")
-    require_text(recipient.relevance_reason, "Phải nêu lý do lấy ý kiến cơ quan này (không lấy ý kiến cơ quan "
-                                             "không liên quan).")
+    if by is not None and consulting is not None:
+        lead = consultation.consulting_unit.name if consultation.consulting_unit is not None else "cơ quan chủ trì"
+        require_account_of(object_session(consultation), by, consulting,
+                           f"Chỉ {lead} (cơ quan lấy ý kiến) được chọn đơn vị được lấy ý kiến và nêu lý do "
+                           "lấy ý kiến.")
+    require_text(recipient.relevance_reason, RELEVANCE_NEEDED)
     if recipient.deadline is None:
         raise DomainError("Phải nhập hạn trả lời.")
     if consultation.sent_on is not None and recipient.deadline < consultation.sent_on:
@@ -122,3 +140,69 @@ def change_recipient_deadline(
     recipient.deadline = new_deadline
     session.flush()
     return recipient
+
+
+def change_relevance_reason(
+    session: Session, recipient: ConsultationRecipient, reason: str | None, *, by: Account
+) -> ConsultationRecipient:
+    """Restate why a unit is consulted (item 4: "không lấy ý kiến cơ quan không liên quan").
+
+    The reason is the consulting unit's statement: the consulted unit answers it, it
+    does not rewrite it. It changes while the consultation is prepared or running.
+    """
+    consultation = recipient.consultation
+    reason = require_text(reason, RELEVANCE_NEEDED)
+    if reason == recipient.relevance_reason:
+        return recipient
+    require_account_of(session, by, consultation.consulting_unit_id,
+                       f"Chỉ {consultation.consulting_unit.name} (cơ quan lấy ý kiến) được nêu lý do lấy ý kiến "
+                       f"{recipient.unit.name}.")
+    if consultation.status not in OPEN_TO_RECIPIENTS:
+        raise DomainError(f"Hồ sơ {consultation.code} đang ở trạng thái “{_label(consultation.status)}”: "
+                          "không sửa lý do lấy ý kiến được.")
+    recipient.relevance_reason = reason
+    session.flush()
+    return recipient
+
+
+# ------------------------------------------------------------------ deletion
+def refuse_delete(
+    session: Session, obj: Consultation | ConsultationRecipient | DeadlineIssue, *, at: datetime
+) -> None:
+    """Refuse (:class:`DomainError`) deleting ``obj`` when it is a record of accountability.
+
+    A consultation goes with its consulted units and their deadline issues, so it is
+    kept when any of them is; a consulted unit added by mistake (no answer, nothing
+    filed or issued, its deadline still ahead) may go.
+    """
+    if isinstance(obj, DeadlineIssue):
+        raise DomainError(ISSUE_KEPT)
+    if isinstance(obj, ConsultationRecipient):
+        _refuse_recipient_delete(session, obj, at)
+        return
+    if obj.status in FINAL_STATUSES:
+        raise DomainError(f"Hồ sơ {obj.code} đã ở trạng thái “{_label(obj.status)}”: là hồ sơ trách nhiệm, "
+                          "không xóa được.")
+    for recipient in obj.recipients:
+        _refuse_recipient_delete(session, recipient, at)
+
+
+def _refuse_recipient_delete(session: Session, recipient: ConsultationRecipient, at: datetime) -> None:
+    consultation, name = recipient.consultation, recipient.unit.name
+    if consultation is not None and consultation.status in FINAL_STATUSES:
+        raise DomainError(f"Hồ sơ {consultation.code} đã ở trạng thái “{_label(consultation.status)}”: các đơn vị "
+                          "được lấy ý kiến là hồ sơ trách nhiệm, không xóa được.")
+    if recipient.answer is not None:
+        raise DomainError(f"{name} đã trả lời ý kiến: ý kiến trả lời là hồ sơ trách nhiệm, không xóa được.")
+    if recipient.outcome != "pending":
+        outcome = RECIPIENT_OUTCOMES.get(recipient.outcome, recipient.outcome)
+        raise DomainError(f"Kết quả lấy ý kiến {name} là “{outcome}”: là hồ sơ trách nhiệm, không xóa được.")
+    if recipient.deadline_issues:
+        raise DomainError(f"{name} đã có văn bản trao đổi về thời hạn: văn bản là hồ sơ, không xóa được.")
+    if recipient.id is not None and session.scalar(
+        sa.select(sa.exists().where(Notice.consultation_recipient_id == recipient.id))
+    ):
+        raise DomainError(f"Đã có văn bản (thông báo, báo cáo) ban hành về ý kiến của {name}: không xóa được.")
+    if consultation is not None and consultation.status == "open" and at >= deadline_instant(recipient.deadline):
+        raise DomainError(f"Hạn trả lời của {name} ({recipient.deadline:%d/%m/%Y}) đã qua: ý kiến được xác định là "
+                          "đồng ý, không xóa được.")

@@ -15,6 +15,9 @@ of the year): ``number`` continues the issuing unit's sequence of ``issued_year`
 "TB-<unit code>" (thông báo) or "BC-<unit code>" (báo cáo). UNIQUE (issued_year,
 issuing_unit_id, number) makes a duplicate impossible; :func:`lock_register` makes
 it not happen: whoever numbers holds the register until its transaction ends.
+A notice entered by hand is numbered the same way (:func:`number_new_notice`); once
+issued its number, issuing unit and year stay (:func:`check_register_kept`) and it
+is never deleted (:func:`refuse_delete`): it is a record of accountability.
 """
 from __future__ import annotations
 
@@ -34,8 +37,8 @@ from .documents import OfficialLetter, letter_filename, render_letter
 from .sqlkit import audit_bulk, chunked, date_text, dialect_name, insert_ignore, text_of
 
 __all__ = [
-    "CD280", "NoticeSpec", "insert_notices", "lock_register", "next_number", "notice_docx", "notice_letter",
-    "insert_deemed_notices",
+    "CD280", "NoticeSpec", "check_register_kept", "insert_notices", "lock_register", "next_number", "notice_docx",
+    "notice_letter", "insert_deemed_notices", "number_new_notice", "refuse_delete",
 ]
 
 CD280 = "Công điện số 280/CĐ-TTg ngày 19/4/2023 của Thủ tướng Chính phủ"
@@ -178,6 +181,53 @@ def next_number(session: Session, issuing_unit_id: int, issued_on: date) -> str:
         )
     )
     return str((highest or 0) + 1)
+
+
+def number_new_notice(session: Session, notice: Notice, *, today: date) -> Notice:
+    """Number a notice entered by hand (not flushed yet) in its issuing unit's register.
+
+    The issuing unit and ``issued_on`` name the register (the unit's, for that year);
+    the number is the register's next one, never typed, and the register stays
+    locked until the caller's transaction ends. A blank symbol becomes the usual
+    "TB-<unit code>" / "BC-<unit code>"; the dedupe key names the register entry.
+    """
+    unit = notice.issuing_unit if notice.issuing_unit is not None else (
+        session.get(Unit, notice.issuing_unit_id) if notice.issuing_unit_id is not None else None)
+    if unit is None:
+        raise DomainError("Phải chọn cơ quan ban hành văn bản.")
+    if notice.kind not in NOTICE_KINDS:
+        raise DomainError(f"Loại văn bản không hợp lệ: {notice.kind!r}.")
+    issued_on = notice.issued_on
+    if issued_on is None:
+        raise DomainError("Phải nhập ngày ban hành văn bản.")
+    if issued_on > today:
+        raise DomainError(f"Ngày ban hành ({issued_on:%d/%m/%Y}) không được sau ngày hôm nay: văn bản được vào sổ "
+                          "khi ban hành.")
+    if issued_on < unit.valid_from or (unit.valid_to is not None and issued_on > unit.valid_to):
+        raise DomainError(f"Ngày ban hành {issued_on:%d/%m/%Y} nằm ngoài thời gian hoạt động của {unit.name}.")
+    number = next_number(session, unit.id, issued_on)
+    notice.number, notice.issued_year = number, issued_on.year
+    notice.symbol = (notice.symbol or "").strip() or f"{SYMBOL_PREFIX.get(notice.kind, 'TB')}-{unit.code}"
+    notice.dedupe_key = f"register:{unit.id}:{issued_on.year}:{number}"
+    return notice
+
+
+def check_register_kept(notice: Notice) -> None:
+    """An issued notice keeps its place in the register: number, issuing unit and year."""
+    state = sa.inspect(notice)
+    moved = any(state.attrs[name].history.has_changes() for name in ("number", "issuing_unit_id", "issued_year"))
+    unit = notice.issuing_unit
+    if moved or (unit is not None and unit.id != notice.issuing_unit_id):
+        stored = state.attrs.number.history.deleted or [notice.number]
+        raise DomainError(f"Văn bản số {stored[0]} đã vào sổ văn bản: số, cơ quan ban hành và năm ban hành "
+                          "không thay đổi được.")
+
+
+def refuse_delete(session: Session, notice: Notice, *, at: datetime) -> None:
+    """A notice issued is a record of accountability (item 4: the written notice and the
+    report to the competent authority): it is never deleted."""
+    raise DomainError(f"Văn bản số {notice.number}/{notice.symbol} đã ban hành là hồ sơ trách nhiệm: "
+                      "không xóa được.")
 
 
 # ------------------------------------------------------------ deemed agreement

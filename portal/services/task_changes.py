@@ -9,14 +9,20 @@ through :func:`tasks.complete_step` and, once done or past its deadline, keeps t
 facts its delay is attributed by (item 5). The fields only a rule sets —
 completion time, lateness, the escalation flag, the deadline in force — are
 never taken from a form.
+
+What has happened to a task is a record of accountability and is never deleted:
+a completion, a submission upward and its return, an extension, a passed deadline
+(the delay is attributed to it), a notice issued about it. :func:`refuse_delete`
+says which, for a task, a step or an extension asked to be deleted.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..models import Account, Task, TaskStep
+from ..models import Account, Consultation, Notice, Task, TaskExtension, TaskStep
 from ..models.enums import STEP_STATUSES, TASK_STATUSES
 from . import DomainError
 from .calendar import deadline_instant
@@ -28,7 +34,7 @@ from .tasks import (
 
 __all__ = [
     "NEW_STATUSES", "change_step_status", "change_task_status", "check_new_step", "check_new_task",
-    "check_step_edit",
+    "check_step_edit", "refuse_delete",
 ]
 
 #: A task or step recorded through a form starts here; the rest is reached through the rules.
@@ -36,6 +42,9 @@ NEW_STATUSES = ("open", "in_progress")
 NEW_TASK_STATUS = ("Nhiệm vụ mới chỉ ở trạng thái “Chưa thực hiện” hoặc “Đang thực hiện”; hoàn thành, "
                    "trình cấp trên, trả lại hoặc hủy nhiệm vụ sau khi đã tạo.")
 NEW_STEP_STATUS = "Bước mới phải ở trạng thái “Chưa hoàn thành”; xác nhận hoàn thành sau khi đã thêm bước."
+EXTENSION_KEPT = "Gia hạn đã ghi nhận là hồ sơ (hạn cũ, hạn mới, lý do): không xóa được."
+#: The steps of a task in one of these statuses are the record of who did what, and when.
+KEPT_STEPS_OF = ("done", "submitted")
 
 
 def _label(labels: dict[str, str], code: str | None) -> str:
@@ -148,3 +157,73 @@ def change_step_status(session: Session, step: TaskStep, status: str, *, by: Acc
         f"Bước {step.seq} đã hoàn thành: không mở lại được (thời điểm hoàn thành và việc đúng hạn hay "
         "quá hạn đã được ghi nhận)."
     )
+
+
+# ------------------------------------------------------------------ deletion
+def refuse_delete(session: Session, obj: Task | TaskStep | TaskExtension, *, at: datetime) -> None:
+    """Refuse (:class:`DomainError`) deleting ``obj`` when it is a record of accountability.
+
+    A task goes with its steps and extensions, so it is kept when any of them is;
+    a task entered by mistake (nothing done, nothing due yet, nothing issued) may go.
+    """
+    if isinstance(obj, TaskExtension):
+        raise DomainError(EXTENSION_KEPT)
+    if isinstance(obj, TaskStep):
+        _refuse_step_delete(session, obj, at)
+        return
+    _refuse_task_delete(session, obj, at)
+
+
+def _refuse_task_delete(session: Session, task: Task, at: datetime) -> None:
+    if task.status == "done":
+        raise DomainError(
+            f"Nhiệm vụ {task.code} đã hoàn thành: thời điểm hoàn thành và việc đúng hạn hay quá hạn là hồ sơ trách "
+            "nhiệm, không xóa được."
+        )
+    if task.status in ("submitted", "returned") or task.submitted_at is not None or task.improper_escalation:
+        raise DomainError(
+            f"Nhiệm vụ {task.code} đã được trình cấp trên: việc trình (và trả lại khi không đúng thẩm quyền) là hồ "
+            "sơ trách nhiệm, không xóa được."
+        )
+    if task.status != "cancelled" and at >= deadline_instant(task.due_date):
+        raise DomainError(
+            f"Nhiệm vụ {task.code} đã quá hạn ({task.due_date:%d/%m/%Y}): việc chậm trễ đã được ghi nhận, "
+            "không xóa được."
+        )
+    if task.extensions:
+        raise DomainError(f"Nhiệm vụ {task.code} đã được gia hạn: gia hạn là hồ sơ (hạn cũ, hạn mới, lý do), "
+                          "không xóa được.")
+    consulted = session.scalars(sa.select(Consultation.code).where(Consultation.task_id == task.id)
+                                .order_by(Consultation.code)).all()
+    if consulted:
+        raise DomainError(f"Nhiệm vụ {task.code} có hồ sơ lấy ý kiến ({', '.join(consulted)}): không xóa được.")
+    step_ids = [s.id for s in task.steps if s.id is not None]
+    if _has_notice(session, sa.or_(Notice.task_id == task.id, Notice.task_step_id.in_(step_ids))):
+        raise DomainError(f"Đã có văn bản (thông báo, báo cáo) ban hành về nhiệm vụ {task.code}: không xóa được.")
+    for step in task.steps:
+        _refuse_step_delete(session, step, at)
+
+
+def _refuse_step_delete(session: Session, step: TaskStep, at: datetime) -> None:
+    task = step.task
+    if task is not None and task.status in KEPT_STEPS_OF:
+        raise DomainError(
+            f"Nhiệm vụ {task.code} ở trạng thái “{_label(TASK_STATUSES, task.status)}”: các bước xử lý là hồ sơ "
+            "trách nhiệm, không xóa được."
+        )
+    if step.status == "done":
+        raise DomainError(
+            f"Bước {step.seq} đã hoàn thành: thời điểm hoàn thành và việc đúng hạn hay quá hạn là hồ sơ trách "
+            "nhiệm, không xóa được."
+        )
+    if at >= deadline_instant(step.due_date):
+        raise DomainError(
+            f"Hạn của bước {step.seq} ({step.due_date:%d/%m/%Y}) đã qua: việc chậm trễ đã được ghi nhận cho bước "
+            "này, không xóa được."
+        )
+    if step.id is not None and _has_notice(session, Notice.task_step_id == step.id):
+        raise DomainError(f"Đã có văn bản (thông báo, nhắc việc) ban hành về bước {step.seq}: không xóa được.")
+
+
+def _has_notice(session: Session, where: sa.ColumnElement[bool]) -> bool:
+    return bool(session.scalar(sa.select(sa.exists().where(where))))

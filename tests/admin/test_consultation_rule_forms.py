@@ -249,3 +249,33 @@ def test_a_consulted_unit_is_not_swapped_in_the_consultation_form(as_user):
     assert "Không đổi được đơn vị đã được lấy ý kiến" in flashes(response.get_data(as_text=True))
     assert _fresh(recipient).unit_id == _unit("PT-TNMT")
     assert _state(recipient) == before
+
+
+# ---------------------------------------------------------------- why a unit is consulted
+def test_only_the_consulting_unit_states_why_a_unit_is_consulted(as_user):
+    recipient = _recipient("LYK-FORM-11")
+    stated = recipient.relevance_reason
+    before = _state(recipient)
+    # The consulted unit answers the consulting unit's statement; it does not rewrite it.
+    status, page = _edit(as_user("head"), recipient, relevance_reason="Không thuộc lĩnh vực của phòng")
+    assert status == 200 and "(cơ quan lấy ý kiến) được nêu lý do lấy ý kiến" in page
+    assert (_fresh(recipient).relevance_reason, _state(recipient)) == (stated, before)
+    head2 = as_user("head2")
+    status, page = _edit(head2, _fresh(recipient), relevance_reason="   ")
+    assert status == 200 and "Phải nêu lý do lấy ý kiến cơ quan này" in page
+    assert _fresh(recipient).relevance_reason == stated
+    status, page = _edit(head2, _fresh(recipient), relevance_reason="Thu hồi đất của dự án")
+    assert status == 302, page[:300]
+    assert _fresh(recipient).relevance_reason == "Thu hồi đất của dự án"
+
+
+def test_a_consulted_unit_does_not_add_units_to_the_consultation(as_user):
+    recipient = _recipient("LYK-FORM-12")
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationRecipient))
+    response = as_user("head").post("/admin/consultation_recipient/new/", {
+        "consultation": recipient.consultation_id, "unit": _unit("PT-X-MS"), "relevance_reason": "Địa bàn dự án",
+        "deadline": recipient.deadline.strftime("%d/%m/%Y"),
+    })
+    assert response.status_code == 200
+    assert "(cơ quan lấy ý kiến) được chọn đơn vị được lấy ý kiến" in flashes(response.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsultationRecipient)) == count

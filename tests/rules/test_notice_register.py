@@ -18,7 +18,10 @@ from sqlalchemy.orm import Session
 from portal.database import install_engine_events
 from portal.extensions import db
 from portal.models import Notice, Unit
-from portal.services.notices import L, NoticeSpec, concat, insert_notices, next_number
+from portal.services import DomainError
+from portal.services.notices import (
+    L, NoticeSpec, check_register_kept, concat, insert_notices, next_number, number_new_notice,
+)
 from portal.services.sqlkit import text_of
 
 from ..conftest import pg_url
@@ -95,6 +98,59 @@ def test_the_sweep_continues_the_register_after_a_notice_issued_on_its_own(world
     numbers = dict(s.execute(sa.select(Notice.issuing_unit_id, Notice.number).where(Notice.id.in_(ids))).all())
     assert numbers == {world.a.id: "42", world.b.id: "1"}
     assert {n.issued_year for n in s.scalars(sa.select(Notice).where(Notice.id.in_(ids)))} == {2025}
+
+
+def by_hand(unit: Unit | None, *, issued_on: date = DAY, kind: str = "due_reminder", symbol: str = " ") -> Notice:
+    """A notice as the record form builds it: whatever number was typed, no dedupe key."""
+    return Notice(kind=kind, number="999", symbol=symbol, issuing_unit=unit, subject="V/v thử", body="Nội dung",
+                  issued_on=issued_on, created_at=NOW)
+
+
+def test_a_notice_entered_by_hand_takes_the_next_number_of_its_register(world):
+    s = world.session
+    s.add_all([notice(world.a, "41"), notice(world.a, "3", issued_on=date(2024, 5, 2))])
+    s.flush()
+    typed = number_new_notice(s, by_hand(world.a), today=DAY)
+    assert (typed.number, typed.issued_year, typed.symbol) == ("42", 2025, f"TB-{world.a.code}")
+    s.add(typed)
+    s.flush()
+    assert typed.dedupe_key == f"register:{world.a.id}:2025:42"
+    # The date of issue names the year's register, the issuing unit its owner.
+    last_year = number_new_notice(s, by_hand(world.a, issued_on=date(2024, 12, 30), kind="authority_report",
+                                             symbol="BC-RIENG"), today=DAY)
+    other_unit = number_new_notice(s, by_hand(world.b), today=DAY)
+    assert (last_year.number, last_year.symbol, other_unit.number) == ("4", "BC-RIENG", "1")
+
+
+def test_a_notice_by_hand_needs_an_issuing_unit_open_on_a_past_date(world):
+    s = world.session
+    world.c.valid_to = date(2025, 1, 31)
+    s.flush()
+    for row, message in (
+        (by_hand(None), "Phải chọn cơ quan ban hành"),
+        (by_hand(world.a, issued_on=date(2025, 6, 21)), "không được sau ngày hôm nay"),
+        (by_hand(world.c), "ngoài thời gian hoạt động"),
+        (by_hand(world.a, issued_on=date(2019, 12, 31)), "ngoài thời gian hoạt động"),
+    ):
+        with pytest.raises(DomainError, match=message):
+            number_new_notice(s, row, today=DAY)
+        assert row.number == "999"
+
+
+def test_an_issued_notice_keeps_its_place_in_the_register(world):
+    s = world.session
+    row = number_new_notice(s, by_hand(world.a), today=DAY)
+    s.add(row)
+    s.flush()
+    row.subject = "V/v sửa trích yếu"
+    row.issued_on = date(2025, 6, 19)  # the same year: the same register
+    check_register_kept(row)
+    for name, value in (("number", "2"), ("issuing_unit", world.b), ("issued_on", date(2026, 1, 2))):
+        setattr(row, name, value)
+        with pytest.raises(DomainError, match="Văn bản số 1 đã vào sổ văn bản"):
+            check_register_kept(row)
+        s.refresh(row)
+    assert (row.number, row.issuing_unit_id, row.issued_year) == ("1", world.a.id, 2025)
 
 
 # ------------------------------------------------------------------ at the same time

@@ -22,7 +22,8 @@ from ...i18n import label
 from ...models import Account, Consultation, ConsultationRecipient, DeadlineIssue, Task, Unit, enums
 from ...services import DomainError, consultations
 from ...services.consultation_changes import (
-    FINAL_STATUSES, change_consultation_status, change_recipient_deadline, check_new_recipient,
+    FINAL_STATUSES, change_consultation_status, change_recipient_deadline, change_relevance_reason,
+    check_new_recipient,
 )
 from ..ajax import ref
 from ..filters import UnitCodeFilter, UnitSubtreeFilter
@@ -124,12 +125,16 @@ class ConsultationView(RuleFormView):
         calls: list[Call] = []
         for recipient in model.recipients:
             if recipient in session.deleted:
-                continue  # the guard asks for the delete permission
+                continue  # the deletion rule (RuleFormView) and the guard's delete permission decide
             if is_new(recipient):
-                check_new_recipient(model, recipient)
+                check_new_recipient(model, recipient, by=account)
                 continue
             if take_ref(recipient, "unit", "unit_id") is not None:
                 raise DomainError(UNIT_FIXED)
+            reason = take(recipient, "relevance_reason")
+            if reason is not None:
+                require(account, "consultation_recipient", "edit", ConsultationRecipient)
+                calls.append(lambda r=recipient, t=reason.new: change_relevance_reason(session, r, t, by=account))
             deadline = take(recipient, "deadline")
             if deadline is not None:
                 require(account, "consultation_recipient", "edit", ConsultationRecipient)
@@ -166,7 +171,7 @@ class ConsultationRecipientView(RuleFormView):
               at: datetime) -> list[Call]:
         session = db.session
         if is_created:
-            check_new_recipient(model.consultation, model)
+            check_new_recipient(model.consultation, model, by=account)
             if model.deadline_issues:
                 raise DomainError(NEW_RECIPIENT_NO_ISSUES)
             return []
@@ -185,6 +190,9 @@ class ConsultationRecipientView(RuleFormView):
         deadline = take(model, "deadline")
         if deadline is not None:
             calls.append(lambda: change_recipient_deadline(session, model, deadline.new, by=account, at=at))
+        reason = take(model, "relevance_reason")
+        if reason is not None:  # the consulting unit's statement, not the consulted unit's
+            calls.append(lambda: change_relevance_reason(session, model, reason.new, by=account))
         resolution, note = take(model, "resolution"), take(model, "resolution_note")
         if resolution is not None or note is not None:
             calls.append(lambda: consultations.resolve_disagreement(
