@@ -1,6 +1,6 @@
 """``vsample-v1`` draws as RQ jobs (the portal shows their progress).
 
-Thin: the population, the draw and the record live in ``portal.services.samples``;
+Thin: the population, the draw and the record live in ``portal.services.sample_draw``;
 here are the transaction boundaries and the progress reports. Safe to run twice:
 a sample already drawn is left alone, and items are only ever appended.
 """
@@ -17,7 +17,8 @@ from portal.models.base import utcnow
 from portal.services import DomainError
 from portal.services.audit import audit_actor
 from portal.services.sample_files import samples_root
-from portal.services.samples import ProgressWriter, compute_draw, extend_sample as request_extension, mark_failed, store_draw
+from portal.services.sample_draw import ProgressWriter, compute_draw, mark_failed, store_draw
+from portal.services.samples import extend_sample as request_extension
 from portal.services.sampling import SamplingError
 
 from .context import job_app

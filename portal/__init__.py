@@ -17,10 +17,11 @@ def create_app(config: Mapping[str, Any] | None = None, env: Mapping[str, str] |
 
     from . import admin, auth, cli, database, errors, i18n, security
     from .extensions import csrf
-    from .services import audit
+    from .services import audit, sample_reveal
 
     database.init_app(app)
     audit.init_app(app)
+    sample_reveal.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

@@ -85,3 +85,30 @@ def test_nothing_happens_at_import(tmp_path: Path) -> None:
 def test_create_app_in_production_refuses_without_secret(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         create_app(env={"PORTAL_ENV": "production", "DATABASE_URL": "postgresql://x/y", "REDIS_URL": "redis://x"})
+
+
+def test_samples_dir_and_retry_intervals_have_defaults(tmp_path: Path) -> None:
+    config = build_config(str(tmp_path), {})
+    assert config["SAMPLES_DIR"] == str(tmp_path / "samples")
+    assert config["JOB_RETRY_INTERVALS"] == [10, 30, 60]
+
+
+def test_samples_dir_and_retry_intervals_come_from_the_environment(tmp_path: Path) -> None:
+    shared = tmp_path / "shared" / "samples"
+    config = build_config(str(tmp_path), {"SAMPLES_DIR": str(shared), "JOB_RETRY_INTERVALS": " 5, 20,120 "})
+    assert config["SAMPLES_DIR"] == str(shared)
+    assert config["JOB_RETRY_INTERVALS"] == [5, 20, 120]
+    # The app uses them: the draw's files go there, and failed jobs wait that long.
+    from portal.queue import retry_policy
+    from portal.services.sample_files import samples_root
+
+    app = create_app(env={"PORTAL_ENV": "testing", "SECRET_KEY": "s", "SAMPLES_DIR": str(shared),
+                          "JOB_RETRY_INTERVALS": "5,20,120", "JOB_RETRIES": "3"})
+    assert samples_root(app.config, app.instance_path) == shared
+    assert retry_policy(app).intervals == [5, 20, 120]
+
+
+@pytest.mark.parametrize("raw", ["10,,30", "ten", "10;30", "-5"])
+def test_bad_retry_intervals_are_refused(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(ConfigError, match="JOB_RETRY_INTERVALS"):
+        build_config(str(tmp_path), {"JOB_RETRY_INTERVALS": raw})

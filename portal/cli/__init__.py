@@ -42,6 +42,7 @@ def ddl_command(dialect: str) -> None:
 
 def init_app(app: Flask) -> None:
     from . import audit as audit_cli
+    from . import inspections as inspection_cli
     from . import jobs as jobs_cli
     from . import run as run_cli
     from . import seed as seed_cli
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(ddl_command)
     app.cli.add_command(seed_cli.seed_group)
     app.cli.add_command(audit_cli.audit_group)
+    app.cli.add_command(inspection_cli.inspection_group)
     app.cli.add_command(run_cli.run_all_command)
     jobs_cli.register(app)
     app.cli.add_command(sweep_cli.sweep_command)

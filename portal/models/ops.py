@@ -34,6 +34,12 @@ class AuditLog(db.Model):
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The inspection an entry concerns (inspections, their targets, samples, sample
+    #: items, findings, recommendations), so that entries about a secret inspection
+    #: are shown only to those who may know of it. Outside the hashed fields: it
+    #: decides who reads an entry, not what the entry says. No foreign key: the log
+    #: outlives the rows it describes.
+    inspection_id: Mapped[int | None] = mapped_column(sa.Integer)
 
 
 class JobTick(db.Model):

@@ -18,6 +18,9 @@ Flask-Admin's ``fast_mass_delete`` (keep it off), the unit tree's set-based path
 update of descendants, ``ON DELETE CASCADE`` in the database; sessions not made by
 ``db.session``.
 
+Secrecy: entries about an inspection carry its id in ``inspection_id`` (not hashed;
+:mod:`.audit_links`), so the log's row scope can hide those of a secret inspection.
+
 Canonical form: ``hash = sha256(c).hexdigest()``, ``c`` the UTF-8 of the JSON object
 with keys action, actor, after, at, before, prev_hash, row_id, source, table_name, as
 ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -35,19 +38,12 @@ the hash ``audit verify`` prints somewhere outside the database to detect that t
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
-from decimal import Decimal
-from enum import Enum
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 import sqlalchemy as sa
 from flask import Flask, g, request
@@ -60,12 +56,14 @@ from ..extensions import db
 from ..models import AuditLog
 from ..models.base import utcnow
 from ..models.enums import AUDIT_ACTIONS, AUDIT_SOURCES
+from .audit_chain import FIELDS as _FIELDS
+from .audit_chain import GENESIS_HASH, VerifyResult, canonical_json, entry_hash, json_safe, verify_chain
+from .audit_links import tag_entries
 
 __all__ = ["AUDIT_LOCK_KEY", "GENESIS_HASH", "Actor", "VerifyResult", "audit_actor", "canonical_json",
            "current_actor", "entry_hash", "init_app", "install_audit_listeners", "json_safe",
            "record_event", "set_actor", "verify_chain"]
 
-GENESIS_HASH = "0" * 64
 #: Key of the PostgreSQL advisory lock that serialises appends ("audit_lg" as 8 bytes).
 AUDIT_LOCK_KEY = int.from_bytes(b"audit_lg", "big")
 UNAUDITED_TABLES = frozenset({"audit_log", "job_tick"})
@@ -75,7 +73,6 @@ MASK = "***"
 _BEFORE = "portal.audit.before"  # session.info key: snapshots taken in before_flush
 _CHUNK = 500
 _TABLE = AuditLog.__table__
-_FIELDS = ("at", "actor", "source", "action", "table_name", "row_id", "before", "after")
 
 
 # --- who is acting ----------------------------------------------------------------
@@ -111,56 +108,13 @@ def audit_actor(username: str | None, source: str) -> Iterator[Actor]:
         _actor.reset(token)
 
 
-# --- canonical form ---------------------------------------------------------------
-
-def json_safe(value: Any) -> Any:
-    """A value JSON can hold and give back unchanged, so a stored entry re-hashes equal."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, datetime):
-        return (value.astimezone(timezone.utc) if value.tzinfo else value).isoformat()
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    if isinstance(value, (Decimal, UUID)):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, Enum):
-        return json_safe(value.value)
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_safe(v) for v in value]
-    return str(value)
-
+# --- masking -----------------------------------------------------------------------
 
 def _masked(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
     safe = json_safe(values)
     return {k: (MASK if k in SECRET_COLUMNS else v) for k, v in safe.items()}
-
-
-def _format_at(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical_json(prev_hash: str, at: datetime, actor: str | None, source: str, action: str,
-                   table_name: str, row_id: str | None, before: Any, after: Any) -> bytes:
-    """The bytes an entry's hash is taken over (see the module docstring)."""
-    payload = {
-        "prev_hash": prev_hash, "at": _format_at(at), "actor": actor, "source": source,
-        "action": action, "table_name": table_name, "row_id": row_id, "before": before, "after": after,
-    }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return text.encode("utf-8")
-
-
-def entry_hash(**fields: Any) -> str:
-    """SHA-256 (hex) of :func:`canonical_json` over the keyword fields."""
-    return hashlib.sha256(canonical_json(**fields)).hexdigest()
 
 
 # --- appending ----------------------------------------------------------------------
@@ -178,7 +132,7 @@ def _chain(conn: sa.Connection, entries: list[dict[str, Any]]) -> list[dict[str,
     prev = conn.execute(sa.select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)).scalar() or GENESIS_HASH
     rows = []
     for entry in entries:
-        digest = entry_hash(prev_hash=prev, **entry)
+        digest = entry_hash(prev_hash=prev, **{k: entry[k] for k in _FIELDS})
         rows.append({**entry, "prev_hash": prev, "hash": digest})
         prev = digest
     return rows
@@ -189,11 +143,13 @@ def _connection(session: Session) -> sa.Connection:
 
 
 def record_event(session: Session, action: str, table_name: str, row_id: Any, before: dict[str, Any] | None,
-                 after: dict[str, Any] | None, *, actor: str | None | object = ...) -> int:
+                 after: dict[str, Any] | None, *, actor: str | None | object = ...,
+                 inspection_id: int | None = None) -> int:
     """Append an explicit event (approve, reject, login) and return its id.
 
     Pending changes are flushed first so their entries precede the event. ``actor``
-    overrides the current actor's username (a login names the account logging in).
+    overrides the current actor's username (a login names the account logging in);
+    ``inspection_id`` names the inspection the event concerns (see the module doc).
     """
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
@@ -202,7 +158,7 @@ def record_event(session: Session, action: str, table_name: str, row_id: Any, be
     if actor is not ...:
         who = Actor(actor, who.source)  # type: ignore[arg-type]
     rid = None if row_id is None else str(row_id)
-    entry = _entry(action, table_name, rid, _masked(before), _masked(after), who)
+    entry = {**_entry(action, table_name, rid, _masked(before), _masked(after), who), "inspection_id": inspection_id}
     conn = _connection(session)
     (row,) = _chain(conn, [entry])
     return conn.execute(sa.insert(_TABLE).values(**row)).inserted_primary_key[0]
@@ -302,13 +258,17 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     if not states:
         return
     conn, who, entries = _connection(session), current_actor(), []
+    rows: list[dict[str, Any] | None] = []  # each entry's row values, to tag it with its inspection
     for state, isdelete in states:
         table = state.mapper.local_table.name
         if isdelete:
             before = snapshots.get(state) or _committed(state)[0]
             entries.append(_entry("delete", table, _row_id(state), _masked(before), None, who))
+            rows.append(before)
         elif state.key is None:
-            entries.append(_entry("create", table, _row_id(state), None, _masked(_after_values(conn, state)), who))
+            values = _after_values(conn, state)
+            entries.append(_entry("create", table, _row_id(state), None, _masked(values), who))
+            rows.append(values)
         else:
             if state in snapshots:
                 old, new = json_safe(snapshots[state]), json_safe(_after_values(conn, state))
@@ -319,7 +279,9 @@ def _after_flush(session: Session, flush_context: Any) -> None:
                 entries.append(_entry("update", table, _row_id(state),
                                       _masked({k: old.get(k) for k in changed}),
                                       _masked({k: new[k] for k in changed}), who))
+                rows.append(_after_values(conn, state))
     if entries:
+        tag_entries(conn, _TABLE.metadata, entries, rows)
         conn.execute(sa.insert(_TABLE), _chain(conn, entries))
 
 
@@ -329,49 +291,6 @@ def install_audit_listeners() -> None:
     for name, fn in (("before_flush", _before_flush), ("after_flush", _after_flush)):
         if not sa.event.contains(target, name, fn):
             sa.event.listen(target, name, fn)
-
-
-# --- verification -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """``checked`` counts the entries that verified before the first broken one."""
-
-    ok: bool
-    checked: int
-    first_broken_id: int | None
-    message: str
-    last_hash: str | None = None
-
-
-def verify_chain(session: Session, *, batch_size: int = 1000) -> VerifyResult:
-    """Recompute every hash in id order, streaming; stop at the first broken link."""
-    stmt = sa.select(*(_TABLE.c[k] for k in ("id", *_FIELDS, "prev_hash", "hash"))).order_by(_TABLE.c.id)
-    expected, prev_id, checked = GENESIS_HASH, None, 0
-    result = session.execute(stmt, execution_options={"yield_per": batch_size})
-    try:
-        for row in result:
-            if row.prev_hash != expected:
-                if prev_id is None:
-                    why = "prev_hash không phải giá trị khởi đầu (64 chữ số 0): các bản ghi đầu nhật ký đã bị xóa."
-                else:
-                    why = (f"prev_hash không khớp hash của bản ghi liền trước #{prev_id}: có bản ghi"
-                           " ở giữa đã bị xóa, chèn hoặc tính lại hash.")
-                return _broken(row.id, checked, why)
-            computed = entry_hash(prev_hash=row.prev_hash, **{k: row._mapping[k] for k in _FIELDS})
-            if computed != row.hash:
-                why = (f"nội dung không khớp hash đã lưu (tính lại {computed[:16]}…, đã lưu"
-                       f" {str(row.hash)[:16]}…): bản ghi đã bị sửa sau khi ghi.")
-                return _broken(row.id, checked, why)
-            expected, prev_id, checked = row.hash, row.id, checked + 1
-    finally:
-        result.close()
-    return VerifyResult(True, checked, None, f"Nhật ký kiểm toán toàn vẹn: {checked} bản ghi.",
-                        expected if checked else None)
-
-
-def _broken(entry_id: int, checked: int, why: str) -> VerifyResult:
-    return VerifyResult(False, checked, entry_id, f"Nhật ký kiểm toán bị phá vỡ tại bản ghi #{entry_id}: {why}")
 
 
 # --- Flask wiring -------------------------------------------------------------------

@@ -5,9 +5,9 @@ why) and ``population.jsonl`` the exact lines whose SHA-256 is the record's
 ``population_sha256``. Anyone can re-derive the sample from those two files with
 an independent program (docs/vsample-v1-test-vectors.md).
 
-Secrecy: nothing is exported before the seed is revealed, i.e. before the
-inspection opens; the first export after it opened reveals the seed if the
-start of the inspection did not already.
+Secrecy: nothing is exported before the seed is revealed. The seed is revealed
+in the transaction that opens the inspection (:mod:`.sample_reveal`); a record
+whose inspection opened before that rule existed is revealed at its first export.
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from ..models import Account, Sample, SampleItem
 from . import DomainError, sample_files
 from .sampling import ALGORITHM, VerifyResult, verify
-from .samples import inspection_started, reveal_seed, root_of
+from .sample_reveal import inspection_started, reveal_seed
+from .samples import root_of
 
 RECORD_FILE = "record.json"
 POPULATION_FILE = "population.jsonl"
@@ -34,7 +35,7 @@ def _iso(value: Any) -> str | None:
 
 
 def ensure_revealed(session: Session, sample: Sample) -> None:
-    """Refuse before the inspection opens; reveal at the first use after it opened."""
+    """Refuse before the inspection opens; reveal what an older start left hidden."""
     if sample.seed_revealed_at is not None:
         return
     if not inspection_started(sample.inspection):

@@ -16,7 +16,8 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from types import TracebackType
+from typing import Callable, Iterable, Iterator
 
 from . import DomainError
 
@@ -59,6 +60,58 @@ def write_population(root: Path, sample_id: int, lines: Iterable[bytes]) -> tupl
             os.unlink(tmp)
         raise
     return sha, count, final
+
+
+class PopulationFile:
+    """A population file written as the draw streams (chunks of canonical lines).
+
+    The lines go to a temporary file in the sample's directory while their SHA-256
+    is computed; :meth:`finish` renames it to its final, hash-named path. When some
+    lines arrived out of order, :meth:`finish_merged` rewrites the file through a
+    merge. Leaving the ``with`` block without finishing removes the temporary file.
+    """
+
+    def __init__(self, root: Path, sample_id: int) -> None:
+        self.root, self.sample_id = root, int(sample_id)
+        directory = root / str(self.sample_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=directory, prefix=".population-", suffix=".tmp")
+        self.fh = os.fdopen(fd, "wb", buffering=CHUNK * 4)
+        self.digest = hashlib.sha256()
+
+    def write(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+        self.fh.write(chunk)
+
+    def finish(self) -> tuple[str, Path]:
+        """Sync and rename; returns (sha256, path)."""
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        sha = self.digest.hexdigest()
+        final = population_path(self.root, self.sample_id, sha)
+        os.replace(self.tmp, final)
+        return sha, final
+
+    def finish_merged(self, merge: Callable[[Iterator[bytes]], Iterable[bytes]]) -> tuple[str, Path]:
+        """Write ``merge(lines written so far)`` as the final file instead."""
+        self.fh.close()
+        with open(self.tmp, "rb") as written:
+            sha, _, final = write_population(self.root, self.sample_id, merge(iter(written)))
+        os.unlink(self.tmp)
+        return sha, final
+
+    def discard(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+        if os.path.exists(self.tmp):
+            os.unlink(self.tmp)
+
+    def __enter__(self) -> "PopulationFile":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.discard()
 
 
 def share_population(root: Path, source: Path, sample_id: int, sha256: str) -> Path:

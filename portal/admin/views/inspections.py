@@ -2,12 +2,26 @@
 
 Unannounced inspections that have not started are hidden by the row scope
 (``portal.auth.policy``) from everyone but leadership and the inspection unit.
+Starting an inspection — in this form or with the "Bắt đầu kiểm tra" action —
+reveals the seeds of its samples in the same transaction
+(``portal.services.sample_reveal``).
 """
 from __future__ import annotations
 
+from typing import Any
+
+from flask import flash
+from flask_admin.actions import action
+from sqlalchemy.exc import IntegrityError
+
+from ...extensions import db
 from ...models import Finding, Inspection, InspectionTarget, Recommendation, Staff, Task, Unit, enums
+from ...models.base import RuleViolation
+from ...services import DomainError
+from ...services.sample_reveal import start_inspection
 from ..ajax import ref
 from ..base import PortalModelView
+from ..errors import integrity_message
 from ..inline import PortalInlineAdmin
 from ..filters import UnitSubtreeFilter
 
@@ -46,6 +60,32 @@ class InspectionView(PortalModelView):
     inline_models = (TargetInline(InspectionTarget), FindingInline(Finding))
     readonly_columns = ("code",)
     creator_field = "created_by_id"
+    action_permissions = {"delete": "delete", "start": "edit"}
+
+    @action("start", "Bắt đầu kiểm tra",
+            "Bắt đầu các đợt kiểm tra đã chọn? Hạt giống của các mẫu đã rút sẽ được công bố.")
+    def action_start(self, ids: Any) -> None:
+        started, revealed = [], 0
+        for ident in ids:
+            inspection = self.find_in_scope(ident, "change")
+            if inspection is None:
+                flash(f"Đợt kiểm tra #{ident} không tồn tại hoặc nằm ngoài phạm vi của bạn.", "error")
+                continue
+            try:
+                revealed += start_inspection(db.session, inspection)
+                db.session.commit()
+            except (DomainError, RuleViolation) as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                continue
+            except IntegrityError as exc:
+                db.session.rollback()
+                flash(integrity_message(exc), "error")
+                continue
+            started.append(inspection.code)
+        if started:
+            flash(f"Đã bắt đầu {len(started)} đợt kiểm tra ({', '.join(started)}); "
+                  f"đã công bố hạt giống của {revealed} mẫu.", "success")
 
 
 class FindingView(PortalModelView):
