@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, flash, request
 from flask_admin import Admin
+from flask_babel import gettext
 
 from ..auth.policy import can, sees_all, sees_secret_inspections, unit_path
 from ..extensions import db
@@ -31,7 +32,8 @@ __all__ = ["DASHBOARDS", "dashboard_of", "page_data", "parse_month"]
 #: Role → dashboard (template ``admin/dashboard/<name>.html``).
 DASHBOARDS = {"admin": "leadership", "leadership": "leadership", "inspector": "inspector",
               "unit_head": "unit_head", "staff": "staff"}
-BAD_MONTH = "Kỳ báo cáo «{value}» không hợp lệ: chọn tháng, năm (ví dụ 06/2025). Đang hiển thị kỳ hiện tại."
+#: Texts of the page are Vietnamese here and read in the page's language (gettext at request time).
+BAD_MONTH = "Kỳ báo cáo «%(value)s» không hợp lệ: chọn tháng, năm (ví dụ 06/2025). Đang hiển thị kỳ hiện tại."
 _MONTH = re.compile(r"\s*(?:(\d{4})-(\d{1,2})|(\d{1,2})/(\d{4}))\s*")
 
 
@@ -40,7 +42,7 @@ def dashboard_of(account: Account) -> str | None:
 
 
 def parse_month(value: str | None) -> date | None:
-    """"2025-06" (``<input type=month>``) or "06/2025" → 1 June 2025; empty → ``None``.
+    """"06/2025" (the period field) or "2025-06" (links) → 1 June 2025; empty → ``None``.
 
     Raises ``ValueError`` for anything else, or a month outside 2000–2100."""
     if not value or not value.strip():
@@ -59,7 +61,7 @@ def _anchor() -> date | None:
     try:
         return parse_month(text)
     except ValueError:
-        flash(BAD_MONTH.format(value=(text or "")[:20]), "error")
+        flash(gettext(BAD_MONTH, value=(text or "")[:20]), "error")
         return None
 
 
@@ -71,7 +73,7 @@ def _leadership(links: ListLinks, account: Account) -> dict[str, Any]:
         decider_id=account.id, proposal_kinds=kinds,
     )
     page = leadership_page(links, data, None if wide else account.unit.code)
-    page["month_value"] = f"{data.window.end:%Y-%m}"
+    page["month_value"] = f"{data.window.end:%m/%Y}"
     page["latest_url"] = (request.path + f"?ky={data.latest_month:%Y-%m}") if data.latest_month else None
     page["latest_label"] = f"{data.latest_month:%m/%Y}" if data.latest_month else None
     return page
@@ -104,13 +106,16 @@ def _unit_head(links: ListLinks, account: Account) -> dict[str, Any]:
         for row in coverage.rows:
             unit = ("unit_id", UnitCodeFilter if row.direct else SUBTREE, row.code)
             people = links.filtered("staff", unit, ("status", EQUAL, "active"))
-            name = f"{row.name} (trực tiếp)" if row.direct and len(coverage.rows) > 1 else row.name
+            direct = row.direct and len(coverage.rows) > 1
+            name = gettext("%(unit)s (trực tiếp)", unit=row.name) if direct else row.name
             cov_rows.append({"name": name, "staff": Cell(row.staff, people), "acknowledged": row.acknowledged,
                              "missing": row.missing, "rate": pct(row.rate)})
         names = [r["name"] for r in cov_rows]
-        cov_chart = bar_chart("Quán triệt văn bản chỉ đạo mới nhất", names, [
-            ("Đã quán triệt", COLORS["acknowledged"], [Cell(r["acknowledged"], r["staff"].url) for r in cov_rows]),
-            ("Chưa quán triệt", COLORS["missing"], [Cell(r["missing"], r["staff"].url) for r in cov_rows]),
+        done = [Cell(r["acknowledged"], r["staff"].url) for r in cov_rows]
+        missing = [Cell(r["missing"], r["staff"].url) for r in cov_rows]
+        cov_chart = bar_chart(gettext("Quán triệt văn bản chỉ đạo mới nhất"), names, [
+            (gettext("Đã quán triệt"), COLORS["acknowledged"], done),
+            (gettext("Chưa quán triệt"), COLORS["missing"], missing),
         ])
     return {
         "data": data,

@@ -1,9 +1,14 @@
 """The leadership and inspector start pages: figures from :mod:`portal.services.dashboards`
-and :mod:`portal.services.dashboards_oversight`, each with the filtered list behind it."""
+and :mod:`portal.services.dashboards_oversight`, each with the filtered list behind it.
+
+Texts are written in Vietnamese and read in the page's language when the page is built
+(``gettext`` here runs in the request; the charts travel as JSON, which takes no lazy text)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+
+from flask_babel import gettext
 
 from ..models import enums
 from ..services import dashboards as svc
@@ -49,13 +54,15 @@ def _by_unit(links: ListLinks, data: svc.LeadershipDashboard) -> tuple[list[dict
     rows = []
     for row in data.by_unit:
         unit = [("lead_unit_id", UnitCodeFilter if row.direct else SUBTREE, row.code)]
-        name = f"{row.name} (trực tiếp chủ trì)" if row.direct and len(data.by_unit) > 1 else row.name
+        direct = row.direct and len(data.by_unit) > 1
+        name = gettext("%(unit)s (trực tiếp chủ trì)", unit=row.name) if direct else row.name
         rows.append({"name": name, "code": row.code, "cells": _status_cells(links, unit, row.counts, data.window,
                                                                              data.today),
                      "total": row.counts.total, "rate": pct(row.counts.on_time_rate)})
     shown = rows[:CHART_BARS]
-    chart = bar_chart("Nhiệm vụ theo tình trạng, theo đơn vị", [r["name"] for r in shown], [
-        (STATUS_LABELS[s], COLORS[s], [r["cells"][i] for r in shown]) for i, s in enumerate(svc.FOUR_STATUSES)
+    chart = bar_chart(gettext("Nhiệm vụ theo tình trạng, theo đơn vị"), [r["name"] for r in shown], [
+        (gettext(STATUS_LABELS[s]), COLORS[s], [r["cells"][i] for r in shown])
+        for i, s in enumerate(svc.FOUR_STATUSES)
     ])
     return rows, chart
 
@@ -68,7 +75,8 @@ def _trend(links: ListLinks, data: svc.LeadershipDashboard) -> tuple[list[dict[s
         rows.append({"label": month_label(month.period), "url": counted, "total": month.counts.total,
                      "cells": _status_cells(links, [], month.counts, month.period, data.today),
                      "rate": month.counts.on_time_rate})
-    chart = line_chart("Tỉ lệ hoàn thành đúng hạn theo tháng", [r["label"] for r in rows], "Tỉ lệ đúng hạn (%)",
+    chart = line_chart(gettext("Tỉ lệ hoàn thành đúng hạn theo tháng"), [r["label"] for r in rows],
+                       gettext("Tỉ lệ đúng hạn (%)"),
                        [r["rate"] for r in rows], [r["url"] for r in rows])
     for row in rows:
         row["rate"] = pct(row["rate"])
@@ -81,13 +89,15 @@ def _consultations(links: ListLinks, c: svc.ConsultationSummary, today: date,
         return links.filtered("consultation_recipient", *scope, *conditions)
 
     return [
-        {"label": "Đang chờ trả lời, còn hạn", "value": c.waiting,
+        {"label": gettext("Đang chờ trả lời, còn hạn"), "value": c.waiting,
          "url": link(("outcome", EQUAL, "pending"), ("deadline", GREATER, f"{today - timedelta(days=1):%Y-%m-%d}"))},
-        {"label": "Đã quá hạn, chưa trả lời", "value": c.waiting_past_deadline, "warn": True,
-         "hint": "Lượt quét thời hạn tiếp theo sẽ xác định là đồng ý.",
+        {"label": gettext("Đã quá hạn, chưa trả lời"), "value": c.waiting_past_deadline, "warn": True,
+         "hint": gettext("Lượt quét thời hạn tiếp theo sẽ xác định là đồng ý."),
          "url": link(("outcome", EQUAL, "pending"), ("deadline", SMALLER, f"{today:%Y-%m-%d}"))},
-        {"label": "Tạm dừng (có văn bản trao đổi)", "value": c.suspended, "url": link(("outcome", EQUAL, "suspended"))},
-        {"label": f"Được xác định là đồng ý trong tháng {c.month.start:%m/%Y}", "value": c.deemed_agreed, "warn": True,
+        {"label": gettext("Tạm dừng (có văn bản trao đổi)"), "value": c.suspended,
+         "url": link(("outcome", EQUAL, "suspended"))},
+        {"label": gettext("Được xác định là đồng ý trong tháng %(month)s", month=c.month.start.strftime("%m/%Y")),
+         "value": c.deemed_agreed, "warn": True,
          "url": link(("outcome", EQUAL, "deemed_agreed"), ("deadline", BETWEEN, between(c.month.start, c.month.end)))},
     ]
 
@@ -98,7 +108,7 @@ def _proposals(links: ListLinks, data: svc.LeadershipDashboard) -> list[dict[str
         view = links.view(queue.kind)
         decides = view is not None and view.is_accessible() and view.may("approve")
         queues.append({
-            "name": PROPOSAL_NAMES[queue.kind], "count": queue.count,
+            "name": gettext(PROPOSAL_NAMES[queue.kind]), "count": queue.count,
             "url": links.filtered(queue.kind, ("status", EQUAL, "proposed")),
             "rows": [{"subject": p.subject, "detail": p.detail, "at": p.proposed_at,
                       "decide": links.page(queue.kind, "decide_view", id=p.id) if decides else None,
@@ -140,7 +150,9 @@ def leadership_page(links: ListLinks, data: svc.LeadershipDashboard, scope_code:
         "overdue_now": Cell(data.overdue_now, links.filtered("task", *backlog, ("status", OUTCOME, "overdue"))
                             if data.overdue_now else None),
         "by_unit": by_unit, "status_chart": status_chart, "totals": totals, "total_rate": pct(data.totals.on_time_rate),
-        "trend": trend, "trend_chart": trend_chart, "status_labels": STATUS_LABELS, "status_short": STATUS_SHORT,
+        "trend": trend, "trend_chart": trend_chart,
+        "status_labels": {k: gettext(v) for k, v in STATUS_LABELS.items()},
+        "status_short": {k: gettext(v) for k, v in STATUS_SHORT.items()},
         "consultations": _consultations(links, data.consultations, data.today, scope),
         "proposals": _proposals(links, data), "worst": _worst(links, data),
     }
@@ -160,8 +172,9 @@ def inspector_page(links: ListLinks, data: InspectorDashboard) -> dict[str, Any]
         return Cell(n, links.filtered("inspection", ("status", EQUAL, status), ("mode", EQUAL, mode)) if n else None)
 
     grid = {s: [inspections(s, m) for m in modes] for s in statuses}
-    inspection_chart = bar_chart("Cuộc kiểm tra theo trạng thái", [enums.INSPECTION_STATUSES[s] for s in statuses], [
-        (enums.INSPECTION_MODES[m], COLORS[m], [grid[s][i] for s in statuses]) for i, m in enumerate(modes)
+    inspection_chart = bar_chart(gettext("Cuộc kiểm tra theo trạng thái"),
+                                 [gettext(enums.INSPECTION_STATUSES[s]) for s in statuses], [
+        (gettext(enums.INSPECTION_MODES[m]), COLORS[m], [grid[s][i] for s in statuses]) for i, m in enumerate(modes)
     ], horizontal=False)
     kinds, severities = list(enums.FINDING_KINDS), list(enums.SEVERITIES)
 
@@ -170,13 +183,15 @@ def inspector_page(links: ListLinks, data: InspectorDashboard) -> dict[str, Any]
         return Cell(n, links.filtered("finding", ("kind", EQUAL, kind), ("severity", EQUAL, severity)) if n else None)
 
     found = {k: [findings(k, s) for s in severities] for k in kinds}
-    finding_chart = bar_chart("Kết quả kiểm tra theo loại vi phạm", [enums.FINDING_KINDS[k] for k in kinds], [
-        (enums.SEVERITIES[s], COLORS[s], [found[k][i] for k in kinds]) for i, s in enumerate(severities)
+    finding_chart = bar_chart(gettext("Kết quả kiểm tra theo loại vi phạm"),
+                              [gettext(enums.FINDING_KINDS[k]) for k in kinds], [
+        (gettext(enums.SEVERITIES[s]), COLORS[s], [found[k][i] for k in kinds]) for i, s in enumerate(severities)
     ])
-    samples = [{"label": enums.POPULATION_KINDS[kind], "samples": n, "items": items,
+    samples = [{"label": gettext(enums.POPULATION_KINDS[kind]), "samples": n, "items": items,
                 "url": links.filtered("sample", ("status", EQUAL, "done"), ("population_kind", EQUAL, kind))}
                for kind, (n, items) in sorted(data.samples.drawn.items())]
-    waiting = [{"label": enums.SAMPLE_STATUSES[s], "value": n, "url": links.filtered("sample", ("status", EQUAL, s))}
+    waiting = [{"label": gettext(enums.SAMPLE_STATUSES[s]), "value": n,
+                "url": links.filtered("sample", ("status", EQUAL, s))}
                for s, n in sorted(data.samples.by_status.items()) if s != "done" and n]
     return {
         "data": data, "statuses": statuses, "modes": modes, "inspection_grid": grid,

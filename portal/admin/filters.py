@@ -1,6 +1,10 @@
 """List filters the generated ones cannot express: a unit and everything under it,
 the officials' status of a task, and local days over UTC instants. Dates are typed
-in filters as in the forms, dd/mm/yyyy (ISO still works)."""
+in filters as in the forms, dd/mm/yyyy (ISO still works).
+
+Flask-Admin reads a filter's operation and options once, at start-up, and shows them
+on every page: they are lazy labels (:func:`portal.i18n.label`), read in the page's
+language when the list is drawn."""
 from __future__ import annotations
 
 import re
@@ -15,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from ..auth.policy import unit_ids_under
 from ..extensions import db
+from ..i18n import label, labels
 from ..models import Task, Unit, enums
 from ..services.tasks import ACTIVE_STATUSES, outcome_clause
 from ..services.workdays import TZ, local_today
@@ -38,8 +43,8 @@ class UnitSubtreeFilter(BaseSQLAFilter):
             raise ValueError("mã đơn vị không hợp lệ")
         return value
 
-    def operation(self) -> str:
-        return "thuộc đơn vị (mã) và cấp dưới"
+    def operation(self) -> Any:
+        return label("thuộc đơn vị (mã) và cấp dưới")
 
 
 def units_under_code(code: str) -> Any:
@@ -63,7 +68,7 @@ class OutcomeFilter(BaseSQLAFilter):
     """Tasks by how officials report them (computed from status and deadline, in SQL)."""
 
     def __init__(self, column: Any, name: str = "Tình trạng thực hiện") -> None:
-        super().__init__(column, name, options=tuple(enums.TASK_OUTCOMES.items()))
+        super().__init__(column, name, options=tuple(labels(enums.TASK_OUTCOMES).items()))
 
     def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
         days = current_app.config.get("AT_RISK_WORKING_DAYS", 0)
@@ -74,8 +79,8 @@ class OutcomeFilter(BaseSQLAFilter):
             raise ValueError("không hợp lệ")
         return value
 
-    def operation(self) -> str:
-        return "là"
+    def operation(self) -> Any:
+        return label("là")
 
 
 _LOCAL_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
@@ -149,8 +154,8 @@ class UnitCodeFilter(UnitSubtreeFilter):
         unit = sa.select(Unit.id).where(sa.func.upper(Unit.code) == value.upper())
         return query.filter(self.get_column(alias).in_(unit.scalar_subquery()))
 
-    def operation(self) -> str:
-        return "là đơn vị (mã), không gồm cấp dưới"
+    def operation(self) -> Any:
+        return label("là đơn vị (mã), không gồm cấp dưới")
 
 
 class TaskUnitSubtreeFilter(UnitSubtreeFilter):
@@ -165,5 +170,5 @@ class TaskUnitSubtreeFilter(UnitSubtreeFilter):
                                          Task.status.in_(ACTIVE_STATUSES))
         return query.filter(self.get_column(alias).in_(tasks.scalar_subquery()))
 
-    def operation(self) -> str:
-        return "đang thực hiện, thuộc đơn vị chủ trì (mã) và cấp dưới"
+    def operation(self) -> Any:
+        return label("đang thực hiện, thuộc đơn vị chủ trì (mã) và cấp dưới")

@@ -10,6 +10,10 @@ a larger one is built by an RQ job (``jobs.reports.build_report``) whose page sh
 its progress, then the same table and downloads. A background report belongs to the
 account that asked for it: anyone else gets 404. Viewing is a GET (nothing changes);
 starting a job is a POST with the CSRF token.
+
+The page reads in the account's language: texts here are Vietnamese and go through
+``gettext`` when shown; a rule's message is looked up in the catalogue as it is (one
+that carries a value, like a typed date, stays Vietnamese). Files stay Vietnamese.
 """
 from __future__ import annotations
 
@@ -18,14 +22,16 @@ from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import Admin, expose
+from flask_babel import format_decimal, format_percent, gettext
 from werkzeug.wrappers import Response
 
 from ..auth.policy import current_account, sees_all
 from ..extensions import db
+from ..i18n import translate
 from ..models import JobTick
 from ..queue import UNAVAILABLE_ERRORS, UNAVAILABLE_MESSAGE, enqueue_safely, get_queue, queue_available
 from ..services import DomainError
-from ..services.periodic_report import PeriodicReport, compute_report, count_units
+from ..services.periodic_report import TOTAL_NAME, PeriodicReport, compute_report, count_units
 from ..services.periodic_report_files import RESOURCE, load_on_demand, on_demand_dir, reports_root
 from ..services.periodic_report_monthly import (
     JOB_NAME, monthly_file, monthly_reports, parse_month, previous_month, require_past_month,
@@ -46,6 +52,7 @@ STATUS_LABELS = {"queued": "Đang chờ xử lý", "started": "Đang lập báo 
                  "stopped": "Đã dừng", "canceled": "Đã hủy"}
 JOB_FAILED = "Lập báo cáo không thành công; vui lòng thử lại hoặc báo quản trị hệ thống."
 FILE_MISSING = "Không tìm thấy tệp báo cáo trên máy chủ (REPORTS_DIR)."
+TOO_LARGE = "Báo cáo có nhiều đơn vị: hãy lập báo cáo trong nền rồi tải tệp ở trang kết quả."
 
 
 def cell(column: Any, row: Any) -> str:
@@ -53,11 +60,26 @@ def cell(column: Any, row: Any) -> str:
     value = column.value(row)
     if value is None:
         return "—"
+    # Decimals as the page's language writes them ("33,3 %" in Vietnamese, as on the dashboards).
     if column.number_format == "0.0%":
-        return f"{100 * value:.1f}%"
+        return format_percent(value, format="#,##0.0 %")
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return format_decimal(value, format="#,##0.0")
     return str(value)
+
+
+def total_cell(column: Any, totals: Any) -> str:
+    """A figure of the totals row; its name ("Tổng cộng") in the page's language."""
+    text = cell(column, totals)
+    return gettext(TOTAL_NAME) if text == TOTAL_NAME else text
+
+
+def _status_label(status: str) -> str:
+    return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def _flash_error(exc: DomainError) -> None:
+    flash(translate(str(exc)), "error")
 
 
 def _filename(report: PeriodicReport, kind: str) -> str:
@@ -72,6 +94,7 @@ class PeriodicReportView(BackgroundView):
     def render(self, template: str, **kwargs: Any) -> str:
         kwargs.setdefault("columns", COLUMNS)
         kwargs.setdefault("cell", cell)
+        kwargs.setdefault("total_cell", total_cell)
         kwargs.setdefault("day", day)
         kwargs.setdefault("can_export", self.may("export"))
         return super().render(template, **kwargs)
@@ -110,7 +133,7 @@ class PeriodicReportView(BackgroundView):
             report = compute_report(db.session, data.start, data.end, scope_unit_id=data.scope_unit_id)
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            _flash_error(exc)
             return self._page(data, status=400)
         return self._page(data, report=report, downloads={
             kind: url_for(".download", kind=kind, **data.query()) for kind in KINDS})
@@ -124,7 +147,7 @@ class PeriodicReportView(BackgroundView):
         try:
             data = parse_input(request.args, current_account())
             if self._is_large(data)[0]:
-                raise DomainError("Báo cáo có nhiều đơn vị: hãy lập báo cáo trong nền rồi tải tệp ở trang kết quả.")
+                raise DomainError(TOO_LARGE)
             report = compute_report(db.session, data.start, data.end, scope_unit_id=data.scope_unit_id)
             if kind == "docx":
                 name, payload = draft_report_docx(db.session, report)
@@ -133,7 +156,7 @@ class PeriodicReportView(BackgroundView):
                 name, payload = _filename(report, kind), xlsx_bytes(report, issuer_name=issuer.name)
         except DomainError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            _flash_error(exc)
             return redirect(url_for(".index"))
         return send_file(BytesIO(payload), mimetype=KINDS[kind], as_attachment=True, download_name=name)
 
@@ -144,13 +167,14 @@ class PeriodicReportView(BackgroundView):
         try:
             data = parse_input(request.form, account)
         except DomainError as exc:
-            flash(str(exc), "error")
+            _flash_error(exc)
             return redirect(url_for(".index"))
         job = enqueue_safely(BUILD_JOB, account.id, data.start.isoformat(), data.end.isoformat(),
                              data.scope_unit_id, meta={"account_id": account.id, "progress": 0},
                              job_timeout=3600, description=f"Báo cáo định kỳ ({account.username})")
         if job is None:
-            flash(f"{UNAVAILABLE_MESSAGE}: chưa lập được báo cáo, vui lòng thử lại sau.", "error")
+            flash(gettext("%(unavailable)s: chưa lập được báo cáo, vui lòng thử lại sau.",
+                          unavailable=gettext(UNAVAILABLE_MESSAGE)), "error")
             return redirect(url_for(".index", **data.query()))
         return redirect(url_for(".job", job_id=job.id))
 
@@ -182,12 +206,12 @@ class PeriodicReportView(BackgroundView):
         report, status, info = self._job_state(job_id)
         error = None
         if report is None and status in ("failed", "stopped", "canceled"):
-            error = JOB_FAILED
+            error = gettext(JOB_FAILED)
         elif report is None and status == "finished":
-            error = info["result"].get("error") or JOB_FAILED
+            error = translate(info["result"].get("error") or JOB_FAILED)
         downloads = {kind: url_for(".job_file", job_id=job_id, kind=kind) for kind in KINDS} if report else {}
         return self.render("admin/report/job.html", job_id=job_id, report=report, error=error,
-                           status_label=STATUS_LABELS.get(status, status), progress=info.get("progress", 0),
+                           status_label=_status_label(status), progress=info.get("progress", 0),
                            downloads=downloads)
 
     @expose("/job/<job_id>/status.json")
@@ -195,7 +219,7 @@ class PeriodicReportView(BackgroundView):
         """Polled every second by static/jobs.js."""
         report, status, info = self._job_state(job_id)
         finished = report is not None or status in ("finished", "failed", "stopped", "canceled")
-        response = jsonify(status=status, status_label=STATUS_LABELS.get(status, status), finished=finished,
+        response = jsonify(status=status, status_label=_status_label(status), finished=finished,
                            progress=100 if report is not None else min(99, info.get("progress", 0)))
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -232,7 +256,7 @@ class PeriodicReportView(BackgroundView):
         month = parse_month(str(tick.stats.get("period_start", ""))[:7])
         path = monthly_file(self._root(), month, kind)
         if not path.is_file():
-            flash(FILE_MISSING, "error")
+            flash(gettext(FILE_MISSING), "error")
             return redirect(url_for(".index"))
         name = tick.stats.get("docx_name") if kind == "docx" else None
         return send_file(path, mimetype=KINDS[kind], as_attachment=True, download_name=name or path.name)
@@ -245,15 +269,16 @@ class PeriodicReportView(BackgroundView):
             month = parse_month(request.form.get("month", "")[:20])
             require_past_month(month, local_today())
         except DomainError as exc:
-            flash(str(exc), "error")
+            _flash_error(exc)
             return redirect(url_for(".index"))
         job = enqueue_safely(MONTHLY_JOB, f"{month:%Y-%m}", job_timeout=3600,
                              description=f"Báo cáo tháng {month:%m/%Y} (theo yêu cầu)")
         if job is None:
-            flash(f"{UNAVAILABLE_MESSAGE}: chưa lập được báo cáo tháng, vui lòng thử lại sau.", "error")
+            flash(gettext("%(unavailable)s: chưa lập được báo cáo tháng, vui lòng thử lại sau.",
+                          unavailable=gettext(UNAVAILABLE_MESSAGE)), "error")
         else:
-            flash(f"Đã xếp lịch lập báo cáo tháng {month:%m/%Y}; báo cáo hiện trong danh sách khi lập xong "
-                  "(mỗi tháng chỉ lập một lần).", "success")
+            flash(gettext("Đã xếp lịch lập báo cáo tháng %(month)s; báo cáo hiện trong danh sách khi lập xong "
+                          "(mỗi tháng chỉ lập một lần).", month=month.strftime("%m/%Y")), "success")
         return redirect(url_for(".index"))
 
 

@@ -16,7 +16,7 @@ from portal.admin.dashboard import parse_month
 from portal.extensions import db
 from portal.auth.passwords import hash_password
 from portal.models import Account, Role, Staff, Unit
-from tests.admin.conftest import DEMO_USERS, flashes
+from tests.admin.conftest import DEMO_USERS, flashes, forget_request_state
 from tests.conftest import DEMO_PASSWORD
 
 SECTIONS = {
@@ -184,7 +184,7 @@ def test_the_reporting_period_can_be_chosen(as_user):
     client = as_user("leader")
     page = client.get("/admin/?ky=2025-06").get_data(as_text=True)
     assert "Đang xem: <strong>04/2025 – 06/2025</strong>" in page
-    assert 'value="2025-06"' in page
+    assert 'value="06/2025"' in page
     bad = client.get("/admin/?ky=13/2025")
     assert bad.status_code == 200
     assert "Kỳ báo cáo «13/2025» không hợp lệ" in flashes(bad.get_data(as_text=True))
@@ -204,6 +204,85 @@ def test_a_staff_member_acknowledges_from_the_directive_link(as_user):
     directive = re.search(r'href="(/admin/directive/details/\?id=\d+)"', part)
     assert directive, "the demo staff member has a directive to acknowledge"
     assert "Tôi đã được quán triệt văn bản này" in client.get(htmllib.unescape(directive.group(1))).get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- in English
+ENGLISH = {
+    "leadership": ("Tasks by status and unit", "On-time completion rate by month",
+                   "Consultations: answers of the bodies consulted", "Proposals awaiting a decision",
+                   "Units with the weakest record"),
+    "inspector": ("Inspections by status and mode", "Findings by kind and severity", "Random samples drawn",
+                  "Units not inspected in the last 12 months"),
+    "unit_head": ("Overdue tasks and tasks due soon", "Overdue steps and steps due soon",
+                  "Consultations your unit must answer", "Acknowledgement of the latest directive"),
+    "staff": ("My work: steps not yet done", "Directives to acknowledge"),
+}
+ENGLISH_CHARTS = {"Tasks by status and unit", "On-time completion rate by month", "Inspections by status",
+                  "Findings by kind of breach", "Acknowledgement of the latest directive"}
+#: A letter only Vietnamese writes (names of units and people are data and stay as they are).
+VIETNAMESE = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.I)
+#: The page's own words on a dashboard (no data in them): section headings, table headers,
+#: figure captions, buttons, labels, tooltips.
+OWN_WORDS = re.compile(r'<(h2|h3|th|button|label)\b[^>]*>(.*?)</\1>|<div class="dash-kpi-label">(.*?)</div>', re.S)
+
+
+def switch(client, code: str) -> None:
+    forget_request_state()
+    assert client.client.get(f"/lang/{code}").status_code == 302
+
+
+def own_words(html: str) -> list[str]:
+    part = html[html.index('<div class="dash">'):]
+    texts = [m.group(2) or m.group(3) or "" for m in OWN_WORDS.finditer(part)]
+    texts += re.findall(r'(?:aria-label|title)="([^"]*)"', part)
+    return [htmllib.unescape(re.sub(r"<[^>]+>", " ", t)).strip() for t in texts]
+
+
+@pytest.mark.parametrize("username", DEMO_USERS)
+def test_each_dashboard_reads_in_english_and_back(as_user, username):
+    client = as_user(username)
+    name = DASHBOARD_OF[username]
+    switch(client, "en")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Hello, " in html and "Role: <strong>" in html and "What you may do" in html
+    for heading in ENGLISH[name]:
+        assert heading in html, (username, heading)
+    assert not [h for h in SECTIONS[name] if h in html], "the Vietnamese headings are gone"
+    words = [w for w in own_words(html) if w]
+    assert words and not [w for w in words if VIETNAMESE.search(w)], [w for w in words if VIETNAMESE.search(w)]
+    for spec in charts(html):
+        assert spec["title"] in ENGLISH_CHARTS, spec["title"]
+        assert not [d["label"] for d in spec["datasets"] if VIETNAMESE.search(d["label"])], spec["datasets"]
+        if name == "inspector":  # the bars are statuses and kinds, not units
+            assert not [label for label in spec["labels"] if VIETNAMESE.search(label)], spec["labels"]
+    if name in ("leadership", "unit_head"):
+        assert re.search(r"as of \d{2}/\d{2}/\d{4}", html), "dates stay dd/mm/yyyy"
+    switch(client, "vi")
+    html = client.get("/admin/").get_data(as_text=True)
+    assert "Xin chào, " in html and "Những việc bạn được làm" in html
+    for heading in SECTIONS[name]:
+        assert heading in html, (username, heading)
+    assert not [h for h in ENGLISH[name] if h in html]
+
+
+def test_leadership_charts_name_their_series_in_the_pages_language(as_user):
+    client = as_user("leader")
+    switch(client, "en")
+    specs = {spec["title"]: spec for spec in charts(client.get("/admin/").get_data(as_text=True))}
+    series = [d["label"] for d in specs["Tasks by status and unit"]["datasets"]]
+    assert series == ["Done on time", "Done late", "In progress, within the deadline", "Overdue, not done"]
+    assert [d["label"] for d in specs["On-time completion rate by month"]["datasets"]] == ["On-time rate (%)"]
+    switch(client, "vi")
+    specs = {spec["title"]: spec for spec in charts(client.get("/admin/").get_data(as_text=True))}
+    assert [d["label"] for d in specs["Tỉ lệ hoàn thành đúng hạn theo tháng"]["datasets"]] == ["Tỉ lệ đúng hạn (%)"]
+
+
+def test_a_wrong_period_is_refused_in_english(as_user):
+    client = as_user("leader")
+    switch(client, "en")
+    page = client.get("/admin/?ky=13/2025").get_data(as_text=True)
+    assert "Reporting period «13/2025» is not valid" in flashes(page)
+    assert "Showing: <strong>" in page
 
 
 @contextmanager

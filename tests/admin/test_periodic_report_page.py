@@ -20,7 +20,7 @@ from portal.services.periodic_report import compute_report
 from portal.services.periodic_report_monthly import issue_monthly_report, monthly_file
 from portal.services.periodic_report_render import COLUMNS, HEADER_ROW
 from portal.services.workdays import TZ, local_today
-from tests.admin.conftest import DEMO_USERS, flashes, granted, role_of
+from tests.admin.conftest import DEMO_USERS, flashes, forget_request_state, granted, role_of
 
 PAGE = "/admin/report/"
 JUNE = {"start": "01/06/2025", "end": "30/06/2025"}
@@ -78,6 +78,24 @@ def test_leadership_sees_every_unit_with_the_service_figures(as_user):
     cells = [html_lib.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", totals, flags=re.S)]
     assert cells[1] == "Tổng cộng" and cells[2] == str(report.totals.assigned) and cells[5] == str(report.totals.overdue)
     assert 'data-report-download="xlsx"' in text and "Báo cáo tháng đã lập" in text
+
+
+def test_the_page_reads_in_english_and_the_files_stay_vietnamese(as_user):
+    leader = as_user("leader")
+    forget_request_state()
+    assert leader.client.get("/lang/en").status_code == 302
+    text = leader.get(PAGE, query_string={**JUNE, "unit": ""}).get_data(as_text=True)
+    headers = [html_lib.unescape(h) for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', text, flags=re.S)]
+    assert headers[:3] == ["Unit code", "Body or unit", "Tasks due in the period"] and len(headers) == len(COLUMNS)
+    assert "Scope: All bodies and units" in text and "Reporting period from 01/06/2025 to 30/06/2025" in text
+    assert ">Download XLSX<" in text and ">Show report<" in text and "Monthly reports made" in text
+    totals = re.search(r"data-report-totals>(.*?)</tr>", text, flags=re.S).group(1)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", totals, flags=re.S)[1] == "Total"
+    refused = leader.get(PAGE, query_string={"start": "", "end": "30/06/2025"})
+    assert "Please enter the start date of the reporting period." in flashes(refused.get_data(as_text=True))
+    assert "Đến ngày" not in text and "Xem báo cáo" not in text
+    xlsx = leader.get(PAGE + "download.xlsx", query_string={**JUNE, "unit": ""})
+    assert load_workbook(BytesIO(xlsx.data))["Báo cáo"].cell(HEADER_ROW, 2).value == "Cơ quan, đơn vị"
 
 
 def test_unit_head_sees_only_their_subtree(as_user):

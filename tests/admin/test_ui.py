@@ -8,6 +8,7 @@ import html as htmllib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -116,7 +117,9 @@ def test_inline_save_outside_the_change_scope_answers_with_a_short_message(as_us
     step = db.session.scalar(sa.select(TaskStep).join(Task).join(Unit, Task.lead_unit_id == Unit.id).where(
         Unit.code == "PT-TNMT", TaskStep.responsible_staff_id != own, TaskStep.status == "open").limit(1))
     listing = staff.get("/admin/task_step/?page_size=100").get_data(as_text=True)
-    assert f'data-pk="{step.id}"' in listing  # seen in the list, with its editable cell
+    assert f"/admin/task_step/details/?id={step.id}" in listing  # seen in the list...
+    assert f'data-pk="{step.id}"' not in listing  # ...with no editor offered: the save would be refused
+    # The server has the last word all the same.
     response = staff.post("/admin/task_step/ajax/update/", {"list_form_pk": str(step.id), "note": "Của người khác"})
     assert response.status_code == 403
     assert response.get_data(as_text=True) == INLINE_REFUSED[403]  # plain text, not an error page
@@ -124,10 +127,57 @@ def test_inline_save_outside_the_change_scope_answers_with_a_short_message(as_us
     assert db.session.get(TaskStep, step.id).note != "Của người khác"
 
 
+def test_step_list_offers_an_inline_editor_only_where_the_save_is_accepted(as_user):
+    """Staff: their own open steps; unit heads: their unit's open steps; a step already
+    done shows its status as text (it is never reopened)."""
+    staff = as_user("staff")
+    own = staff.account.staff_id
+    listing = staff.get("/admin/task_step/?page_size=100").get_data(as_text=True)
+    editable = {int(pk) for pk in re.findall(r'data-role="x-editable"[^>]*data-pk="(\d+)"', listing)
+                + re.findall(r'data-pk="(\d+)"[^>]*data-role="x-editable"', listing)}
+    shown = {int(i) for i in re.findall(r"/admin/task_step/details/\?id=(\d+)", listing)}
+    steps = {s.id: s for s in db.session.scalars(sa.select(TaskStep).where(TaskStep.id.in_(shown)))}
+    assert editable and editable < shown
+    assert all(steps[i].responsible_staff_id == own and steps[i].status == "open" for i in editable)
+    assert [i for i in shown - editable if steps[i].responsible_staff_id == own and steps[i].status == "open"
+            and steps[i].task.status in ("open", "in_progress")] == []
+    head = as_user("head")
+    listing = head.get("/admin/task_step/?page_size=100").get_data(as_text=True)
+    editable = {int(pk) for pk in re.findall(r'data-pk="(\d+)"', listing)}
+    shown = {int(i) for i in re.findall(r"/admin/task_step/details/\?id=(\d+)", listing)}
+    steps = {s.id: s for s in db.session.scalars(sa.select(TaskStep).where(TaskStep.id.in_(shown)))}
+    others = [i for i in editable if steps[i].responsible_staff_id != head.account.staff_id]
+    assert others, "a unit head edits the unit's steps"
+    done = [i for i in shown if steps[i].status == "done"]
+    assert done and not set(done) & editable
+
+
+def test_filter_operations_and_options_follow_the_language(as_user):
+    leader = as_user("leader")
+    switch(leader, "en")
+    page = leader.get("/admin/task/").get_data(as_text=True)
+    groups = json.loads(htmllib.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1)))
+    operations = {f["operation"] for group in groups.values() for f in group}
+    assert {"in unit (code) or a unit under it", "is unit (code), not the units under it", "equals"} <= operations
+    assert ["overdue", "Overdue, not done"] in groups["Progress"][0]["options"]
+    assert not [op for op in operations if re.search("[àáảãạâăđèéêìíòóôơùúưýếềệắằặấầậốồộớờợứừựịọụ]", op)]
+    switch(leader, "vi")
+    page = leader.get("/admin/task/").get_data(as_text=True)
+    groups = json.loads(htmllib.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1)))
+    operations = {f["operation"] for group in groups.values() for f in group}
+    assert {"thuộc đơn vị (mã) và cấp dưới", "là đơn vị (mã), không gồm cấp dưới", "là"} <= operations
+    assert ["overdue", "Quá hạn chưa hoàn thành"] in groups["Tình trạng thực hiện"][0]["options"]
+
+
 # ---------------------------------------------------------------- the catalogue
-def _catalogue() -> dict[tuple[str, str | None], str]:
+def _plain(value: Any) -> Any:
+    # A plural entry: its id and strings are lists in one reader, tuples in the other.
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _catalogue() -> dict[tuple[Any, str | None], Any]:
     with CATALOGUE.open("rb") as source:
-        return {(m.id, m.context): m.string for m in read_po(source) if m.id}
+        return {(_plain(m.id), m.context): _plain(m.string) for m in read_po(source) if m.id}
 
 
 def test_catalogue_has_english_for_every_label_menu_and_enumeration(app: Flask):
@@ -152,9 +202,48 @@ def test_catalogue_has_english_for_every_label_menu_and_enumeration(app: Flask):
     assert not missing, f"no English in {CATALOGUE.name} for: {sorted(set(missing))}"
 
 
+#: Pages whose own words are all written for translation (``_()``/``gettext``/``label``).
+TRANSLATED_TEMPLATES = ("admin/portal_index.html", "admin/dashboard/*.html", "admin/report/*.html")
+TRANSLATED_MODULES = ("dashboard.py", "dashboard_leadership.py", "filters.py", "report_forms.py", "report_views.py")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "label": None}
+
+
+def test_catalogue_has_english_for_the_start_page_dashboards_and_report(app: Flask):
+    from babel.messages.extract import extract_from_file
+    from jinja2.ext import babel_extract
+
+    from portal.admin import dashboard, dashboard_charts, dashboard_leadership, report_forms, report_views
+    from portal.services.periodic_report import TOTAL_NAME
+    from portal.services.periodic_report_render import COLUMNS
+
+    root = Path(__file__).resolve().parents[2] / "portal"
+    found: list[tuple[str, str | None]] = []
+    for pattern in TRANSLATED_TEMPLATES:
+        for path in sorted((root / "templates").glob(pattern)):
+            found += [(m if isinstance(m, str) else m[0], c) for _, m, _, c in
+                      extract_from_file(babel_extract, path, keywords=KEYWORDS,
+                                        options={"extensions": "jinja2.ext.i18n"})]
+    for name in TRANSLATED_MODULES:
+        found += [(m if isinstance(m, str) else m[0], c) for _, m, _, c in
+                  extract_from_file("python", root / "admin" / name, keywords=KEYWORDS)]
+    # Texts looked up by value where they are shown.
+    shown = [*dashboard_charts.STATUS_SHORT.values(), *dashboard_leadership.PROPOSAL_NAMES.values(),
+             *report_views.STATUS_LABELS.values(), *(c.header for c in COLUMNS), *report_forms.TOO_LONG.values(),
+             report_forms.NO_UNIT, report_forms.UNIT_REFUSED, report_views.JOB_FAILED, report_views.FILE_MISSING,
+             report_views.TOO_LARGE, TOTAL_NAME, dashboard.BAD_MONTH]
+    found += [(text, None) for text in shown]
+    assert len(found) > 150, "the pages' texts were found"
+    catalogue = _catalogue()
+    english = {(i if isinstance(i, str) else i[0], c): t for (i, c), t in catalogue.items()}
+    missing = sorted({key for key in found if not english.get(key)})
+    assert not missing, f"no English in {CATALOGUE.name} for: {missing}"
+    with app.test_request_context(), force_locale("en"):
+        assert gettext(dashboard.BAD_MONTH, value="13/2025").startswith("Reporting period «13/2025»")
+
+
 def test_compiled_catalogue_matches_its_source():
     with CATALOGUE.with_suffix(".mo").open("rb") as compiled:
-        mo = {(m.id, m.context): m.string for m in read_mo(compiled) if m.id}
+        mo = {(_plain(m.id), m.context): _plain(m.string) for m in read_mo(compiled) if m.id}
     assert mo == _catalogue(), "messages.mo is stale: run portal.translations.compile_catalogues()"
 
 

@@ -49,17 +49,28 @@ def test_inline_edit_drop_down_loads_its_options_and_saves(page: Any, server: Li
 
 def test_inline_edit_outside_ones_scope_says_why_in_the_pop_up(page: Any, server: LiveServer,
                                                                  browser_errors: BrowserErrors) -> None:
-    """Staff see their unit's steps but change only their own: a colleague's step is
-    refused by the server, with a short message under the field and nothing saved."""
+    """Staff see their unit's steps but change only their own: a colleague's step offers
+    no editor. A step handed to a colleague while its editor is open is refused by the
+    server, with a short message under the field and nothing saved."""
     own = server.scalar(sa.select(Account.staff_id).where(Account.username == "staff"))
-    step = server.scalar(sa.select(TaskStep.id).join(Task).join(Unit, Task.lead_unit_id == Unit.id).where(
+    colleague_step = server.scalar(sa.select(TaskStep.id).join(Task).join(Unit, Task.lead_unit_id == Unit.id).where(
         Unit.code == "PT-TNMT", TaskStep.responsible_staff_id != own, TaskStep.status == "open").limit(1))
+    colleague = server.scalar(sa.select(TaskStep.responsible_staff_id).where(TaskStep.id == colleague_step))
     login(page, "staff")
     page.goto("/admin/task_step/?page_size=100")
-    page.locator(f"a[data-role='x-editable'][name='status'][data-pk='{step}']").click()
+    assert page.locator(f"a[href*='/admin/task_step/details/?id={colleague_step}']").count() == 1
+    assert page.locator(f"a[data-role='x-editable'][data-pk='{colleague_step}']").count() == 0
+    cell = page.locator("a[data-role='x-editable'][name='status']").first
+    step = int(cell.get_attribute("data-pk"))
+    assert server.scalar(sa.select(TaskStep.responsible_staff_id).where(TaskStep.id == step)) == own
+    cell.click()
     options = page.locator("#select2-drop li.select2-result-selectable")
     options.first.wait_for()
     options.filter(has_text="Đã hoàn thành").click()
+    engine = server.engine()
+    with engine.begin() as conn:  # the unit head hands the step to a colleague meanwhile
+        conn.execute(sa.update(TaskStep).where(TaskStep.id == step).values(responsible_staff_id=colleague))
+    engine.dispose()
     browser_errors.allow(r"status of 403 .*/ajax/update/")
     page.click(".editable-submit")
     error = page.locator(".editable-error-block")

@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g
+from markupsafe import Markup, escape
 from wtforms.validators import Optional
 
 from ...auth.policy import current_account, is_unit_head, sees_all
@@ -208,6 +210,7 @@ class TaskStepView(RuleFormView):
     column_searchable_list = ("title",)
     column_filters = ("status", "due_date", TaskUnitSubtreeFilter(TaskStep.task_id, "Nhiệm vụ"))
     column_select_related_list = (TaskStep.task, TaskStep.responsible)
+    # Offered per row (see inline_refused): only where the save would be accepted.
     column_editable_list = ("status", "note")
     enum_columns = {"status": enums.STEP_STATUSES}
     form_columns = ("task", "seq", "title", "responsible", "due_date", "status", "note")
@@ -232,6 +235,36 @@ class TaskStepView(RuleFormView):
             return ()
         return ("title", "responsible", "due_date")
 
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        count, rows = super().get_list(*args, **kwargs)
+        if isinstance(rows, list):
+            # Staff see their unit's steps but change only their own: which rows of the
+            # page the account may change is read once, with the server's change scope.
+            ids = [row.id for row in rows]
+            g.changeable_steps = set(db.session.scalars(
+                sa.select(TaskStep.id).where(TaskStep.id.in_(ids), self.scope("change")))) if ids else set()
+        return count, rows
+
+    def list_form(self, obj: Any = None) -> Any:
+        form = super().list_form(obj)
+        if obj is not None:
+            for name in self.inline_refused(obj):
+                if name in form:
+                    form[name].widget = _plain_cell
+        return form
+
+    @staticmethod
+    def inline_refused(step: TaskStep) -> tuple[str, ...]:
+        """Cells of ``step`` shown as text, not as an inline editor: every cell of a step
+        outside the account's change scope (a colleague's, for staff), and the status of
+        a step already done (never reopened) or of a task no longer under way. The
+        server still checks each save; this only stops offering what it would refuse."""
+        if step.id not in g.get("changeable_steps", ()):
+            return ("status", "note")
+        if step.status == "done" or step.task is None or step.task.status not in tasks.ACTIVE_STATUSES:
+            return ("status",)
+        return ()
+
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if not is_created:
             guard.check_readonly(model, self.person_readonly(), self.column_labels)
@@ -239,6 +272,11 @@ class TaskStepView(RuleFormView):
 
     def route(self, model: TaskStep, is_created: bool, account: Account, at: datetime) -> list[Call]:
         return route_step(model, account, at)
+
+
+def _plain_cell(_field: Any, **kwargs: Any) -> Markup:
+    """A list cell as text (what x-editable's link would show, without the editor)."""
+    return escape(kwargs.get("display_value", ""))
 
 
 class TaskExtensionView(RuleFormView):
