@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.models import (
-    Account, Commendation, Consultation, ConsultationRecipient, Inspection, Notice, Reassignment, Task, TaskStep,
-    Unit,
+    Account, Commendation, Consultation, ConsultationRecipient, Inspection, Notice, Reassignment, SampleItem, Task,
+    TaskStep, Unit,
 )
 from portal.services.workdays import TZ
 from tests.e2e.conftest import (
@@ -225,7 +225,16 @@ def test_consultation_deemed_agreement_and_submission(page: Any, make_page: Any,
         assert fh.read(2) == b"PK", "the notice is not a DOCX (zip) file"
     shot(page, "workflow-consultation-deemed-desktop")
 
+    # Every unit has an outcome now; the unresolved disagreement alone still blocks submission.
+    reasons = card.locator("[data-submit-reasons] li").all_inner_texts()
+    assert len(reasons) == 1 and reasons[0].startswith("UBND xã Mường So không đồng ý"), reasons
+    with page.expect_navigation():
+        card.get_by_role("button", name="Trình hồ sơ").click()
+    assert "Chưa thể trình" in flashes(page) and "không đồng ý" in flashes(page), flashes(page)
+    assert server.read(lambda s: s.get(Consultation, cid)).status == "open"
+
     # Resolving the disagreement opens the way to submission.
+    card = lead_card(page, cid)
     row = card.locator(f"[data-recipient='{disagreeing}']")
     row.locator("select[name=resolution]").select_option(label="Đã làm việc trực tiếp, thống nhất")
     row.locator("input[name=note]").fill("Đã họp ngày làm việc với UBND xã, thống nhất đơn giá.")
@@ -272,9 +281,17 @@ def test_notice_downloads_as_docx(page: Any, server: LiveServer) -> None:
 
 
 # ---------------------------------------------------------------- a sample
+def status_of(page: Any, sample_id: int) -> dict[str, Any]:
+    """What the progress bar polls (the page's own session)."""
+    response = page.request.get(f"/admin/background/samples/{sample_id}/status.json")
+    assert response.status == 200, response.status
+    return response.json()
+
+
 def test_inspector_draws_a_sample(page: Any, make_page: Any, server: LiveServer,
-                                  browser_errors: BrowserErrors) -> None:
+                                  browser_errors: BrowserErrors, tmp_path: Any) -> None:
     browser_errors.allow(FORBIDDEN)  # the head asking for the secret sample on purpose
+    inspection = server.scalar(sa.select(Inspection.id).where(Inspection.code == "PT-KT-2025-04"))
     login(page, "inspector")
     page.goto("/admin/background/sample-request/")
     option = page.locator("#inspection_id option", has_text="PT-KT-2025-04").get_attribute("value")
@@ -289,33 +306,74 @@ def test_inspector_draws_a_sample(page: Any, make_page: Any, server: LiveServer,
     page.get_by_role("button", name="Yêu cầu rút mẫu").click()
     page.wait_for_url("**/admin/background/samples/*")
     sample_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+    # The inspector watches the progress: a bar polled from status.json, then the result.
     assert page.locator("[data-progress-url]").is_visible(), "no progress bar while the draw waits"
+    assert page.locator("[data-progress-bar]").inner_text().strip().endswith("%")
     assert page.inner_text("[data-sample-status]") in ("Chờ rút mẫu", "Đang rút mẫu")
+    waiting = status_of(page, sample_id)
+    assert (waiting["finished"], waiting["progress"] < 100) == (False, True), waiting
     shot(page, "workflow-sample-progress-desktop")
     run_jobs(server)
     page.wait_for_selector("[data-sample-status]:has-text('Đã rút mẫu')", timeout=15_000)  # polled, reloaded
+    assert status_of(page, sample_id) | {"error": None} == {
+        "id": sample_id, "status": "done", "status_label": "Đã rút mẫu", "progress": 100, "finished": True,
+        "error": None}
     assert page.locator("table tbody tr").count() >= 3
+    drawn = server.read(lambda s: s.scalars(sa.select(Task.code).join(SampleItem, SampleItem.task_id == Task.id)
+                                            .join(Unit, Task.lead_unit_id == Unit.id)
+                                            .where(SampleItem.sample_id == sample_id, Unit.code == "PT-TNMT")).all())
+    assert len(drawn) >= 3, "the sample is not of the sampled unit's tasks"
+    for code in drawn[:3]:
+        assert code in page.inner_text("table tbody")
     shot(page, "workflow-sample-drawn-desktop")
 
+    # The head of the sampled unit sees nothing of it before the inspection starts:
+    # neither the sample nor the unannounced inspection, by URL or in the lists.
     head = make_page()
-    login(head, "head")  # the sampled unit sees nothing of it before the inspection starts
-    for url in (f"/admin/background/samples/{sample_id}", f"/admin/background/samples/{sample_id}/status.json"):
+    login(head, "head")
+    for url in (f"/admin/background/samples/{sample_id}", f"/admin/background/samples/{sample_id}/status.json",
+                f"/admin/background/samples/{sample_id}/record.json",
+                f"/admin/inspection/details/?id={inspection}", f"/admin/inspection/edit/?id={inspection}"):
         response = head.goto(url)
-        assert response is not None and response.status in (403, 404), url
-    head.goto("/admin/background/samples/")
-    assert f"#{sample_id}" not in head.inner_text("body")
+        assert response is not None and response.status in (403, 404), f"{url}: {response and response.status}"
+    for url in ("/admin/background/samples/", "/admin/inspection/"):
+        response = head.goto(url)
+        assert response is not None and response.status in (200, 403), url
+        body = head.inner_text("body")
+        assert f"#{sample_id}" not in body and "PT-KT-2025-04" not in body, f"{url} shows the secret inspection"
 
-    # The inspection starts; the sample verifies.
-    inspection = server.scalar(sa.select(Inspection.id).where(Inspection.code == "PT-KT-2025-04"))
+    # The inspection starts; the seed is revealed and the sample verifies, stored and exported.
     page.goto(f"/admin/inspection/edit/?id={inspection}")
     choose(page, "status", "Đang kiểm tra")
     type_date(page, "started_at", now_text())
     save(page)
+    assert server.read(lambda s: s.get(Inspection, inspection)).status == "in_progress", \
+        field_errors(page) or flashes(page)
     page.goto(f"/admin/background/samples/{sample_id}")
+    files = {}
+    for name in ("record.json", "population.jsonl"):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=f"Tải {name}").click()
+        files[name] = tmp_path / name
+        download.value.save_as(files[name])
     page.get_by_role("button", name="Kiểm tra lại mẫu này").click()
     page.wait_for_selector("[data-verify-result]")
     assert page.locator("[data-verify-result]").get_attribute("data-verify-result") == "ok"
+    assert "Khớp" in page.inner_text("[data-verify-result]")
     shot(page, "workflow-sample-verified-desktop")
+    # The same check from the two exported files alone, as anyone the inspectors answer to would run it.
+    page.goto("/admin/background/samples/verify")
+    page.set_input_files("#record", str(files["record.json"]))
+    page.set_input_files("#population", str(files["population.jsonl"]))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kiểm tra", exact=True).click()
+    assert page.locator("[data-verify-result]").get_attribute("data-verify-result") == "ok"
+
+    # Now that it has started, the inspected unit sees its inspection.
+    response = head.goto(f"/admin/inspection/details/?id={inspection}")
+    assert response is not None and response.status == 200
+    assert "PT-KT-2025-04" in head.inner_text("body")
 
 
 # ---------------------------------------------------------------- leadership decisions
