@@ -6,7 +6,6 @@ inspection's drawn samples are revealed and the drawn units become its targets
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 import click
 import sqlalchemy as sa
@@ -14,23 +13,11 @@ from flask.cli import AppGroup, with_appcontext
 
 from ..extensions import db
 from ..models import Inspection
-from ..models.base import utcnow
 from ..services import DomainError
 from ..services.sample_reveal import start_inspection
+from .sweep import parse_instant
 
 inspection_group = AppGroup("inspection", help="Đợt kiểm tra công vụ.")
-
-
-def _instant(value: str | None) -> datetime:
-    if not value:
-        return utcnow()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"Không đọc được thời điểm {value!r} (ISO 8601, có múi giờ).") from exc
-    if moment.tzinfo is None:
-        raise click.BadParameter(f"Thời điểm {value!r} phải có múi giờ, ví dụ 2025-06-20T08:00:00+07:00.")
-    return moment
 
 
 @inspection_group.command("start")
@@ -40,7 +27,7 @@ def _instant(value: str | None) -> datetime:
 @with_appcontext
 def inspection_start(code: str, at_text: str | None) -> None:
     """Bắt đầu đợt kiểm tra CODE và công bố hạt giống các mẫu của đợt (một giao dịch)."""
-    at = _instant(at_text)
+    at = parse_instant(at_text)
     inspection = db.session.scalar(sa.select(Inspection).where(Inspection.code == code.strip()))
     if inspection is None:
         raise click.ClickException(f"Không tìm thấy đợt kiểm tra có mã {code!r}.")

@@ -13,7 +13,8 @@ from ..services import DomainError
 from ..services.sweep import AUTO, LABELS, run_sweep
 
 
-def _instant(value: str | None) -> datetime:
+def parse_instant(value: str | None) -> datetime:
+    """A CLI option's ISO 8601 instant (with its offset), or now when not given."""
     if not value:
         return utcnow()
     try:
@@ -33,7 +34,7 @@ def _instant(value: str | None) -> datetime:
 @with_appcontext
 def sweep_command(now_text: str | None, full: bool, reminder_days: int | None, at_risk_days: int | None) -> None:
     """Quét thời hạn: xác định đồng ý, thông báo, nhắc việc, đề xuất kiểm điểm (một giao dịch)."""
-    now = _instant(now_text)
+    now = parse_instant(now_text)
     config = current_app.config
     session = db.session
     try:
