@@ -15,6 +15,7 @@ Layout:
 * :mod:`bench.capture` — counting and re-running the SQL of a request;
 * :mod:`bench.web` — the list pages and dashboards (the "web process");
 * :mod:`bench.worker` — sweep, draws and export (the "worker");
+* :mod:`bench.draw_job` — a draw through the sampling job (also ``python -m bench.draw_job``);
 * :mod:`bench.report` — the table, the targets and ``docs/benchmarks.md``;
 * :mod:`bench.notes` — the reasons written for the targets that are missed.
 """

@@ -21,14 +21,32 @@ from typing import Any
 
 from . import DEFAULT_AUDIT_ROWS, DEFAULT_SIZES
 from . import report
-from .data import checkpoint, read_meta, sqlite_file, sync_indexes
+from .data import checkpoint, read_meta, schema_drift, sidecar, sqlite_file, sync_indexes
 from .web import ROLES
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+EPILOG = """\
+engines: SQLite always (unless --skip-sqlite); PostgreSQL too when BENCH_DATABASE_URL
+  is set (e.g. postgresql://postgres@127.0.0.1:5432/bench). The PostgreSQL database
+  is the benchmark's own: its public schema is dropped and rebuilt on every run.
+data: the SQLite data set is built once per set of sizes under --db-dir and reused
+  (indexes and search tables are brought in line with the models; it is rebuilt
+  when the models' columns changed). Building at full size takes minutes.
+output: the table of each engine on stdout and docs/benchmarks.md (--docs); the
+  results are also kept as JSON beside the data sets, so --report-only (or an
+  engine skipped this run) can report the last figures measured.
+examples:
+  make bench                                   # default sizes, both engines if configured
+  make bench BENCH_ARGS="--tasks 100000 --units 500 --staff 10000 --consultations 20000"
+  python -m bench --skip-pg --phases web --roles admin,head --repeat 5
+"""
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0], epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     for name, default in DEFAULT_SIZES.items():
         p.add_argument(f"--{name}", type=int, default=default, help=f"default {default:,}")
     p.add_argument("--audit-rows", type=int, default=DEFAULT_AUDIT_ROWS,
@@ -119,6 +137,11 @@ def run_sqlite(args: argparse.Namespace, sizes: dict[str, int]) -> dict[str, Any
     args.db_dir.mkdir(parents=True, exist_ok=True)
     path = sqlite_file(args.db_dir, sizes, args.audit_rows)
     small: dict[str, Any] | None = None
+    drift = schema_drift(f"sqlite:///{path}") if path.exists() else []
+    if drift:
+        say(f"sqlite: the models changed since {path.name} was built ({' '.join(drift[:6])}…): rebuilding it")
+        for stale in (path, sidecar(path)):
+            stale.unlink(missing_ok=True)
     if path.exists():
         build = {**read_meta(path), "reused": True}
         say(f"sqlite: reused the existing data set {path} (built {build.get('built_at', '?')})")
@@ -159,6 +182,19 @@ def run_pg(args: argparse.Namespace, url: str, sizes: dict[str, int]) -> dict[st
     return res
 
 
+def keep_parts_not_run(res: dict[str, Any], old_file: Path, phases: str) -> None:
+    """A run of some phases only (``--phases worker``) keeps the other parts' last
+    figures for the same sizes, and says so."""
+    if not old_file.exists():
+        return
+    old = json.loads(old_file.read_text(encoding="utf-8"))
+    for part in ("web", "worker"):
+        if part not in phases.split(",") and part in old:
+            res[part] = old[part]
+            res.setdefault("load", {})[part] = old.get("load", {}).get(part, "?")
+            res["notes"].append(f"the {part} part is from the run of {old.get('measured_at', '?')}")
+
+
 def plans(results: list[dict[str, Any]]) -> list[str]:
     """PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of each list, page 1
     (and the deep page of the task lists), as an administrator and as a unit head."""
@@ -187,6 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         say("postgresql: BENCH_DATABASE_URL is not set, skipped")
     args.db_dir.mkdir(parents=True, exist_ok=True)
     for res in results:
+        keep_parts_not_run(res, results_file(args.db_dir, res["engine"], sizes, args.audit_rows), args.phases)
         results_file(args.db_dir, res["engine"], sizes, args.audit_rows).write_text(
             json.dumps(res, indent=1, default=str), encoding="utf-8")
     engines = {r["engine"] for r in results}

@@ -178,19 +178,53 @@ def build_sqlite(path: Path, sizes: dict[str, int], audit_rows: int) -> dict[str
     return meta
 
 
-def sync_indexes(url: str) -> list[str]:
-    """Make a reused data set's indexes those of the models (created or dropped by name)."""
+def schema_drift(url: str) -> list[str]:
+    """Tables and columns of the models that a reused data set lacks, or has in excess
+    (the models changed since it was built: it must be rebuilt, not patched)."""
     import portal.models  # noqa: F401  (registers the tables)
     from portal.extensions import db
+    from portal.models.search import search_tables
+
+    engine = sa.create_engine(url)
+    try:
+        insp = sa.inspect(engine)
+        have = {(t, c["name"]) for t in set(insp.get_table_names()) - set(search_tables())
+                for c in insp.get_columns(t)}
+    finally:
+        engine.dispose()
+    want = {(t.name, c.name) for t in db.metadata.sorted_tables for c in t.columns}
+    return [f"-{t}.{c}" for t, c in sorted(want - have)] + [f"+{t}.{c}" for t, c in sorted(have - want)]
+
+
+def _for_dialect(index: sa.Index, dialect: str) -> bool:
+    """Whether ``create_all`` makes ``index`` on ``dialect`` (search indexes are PostgreSQL's only)."""
+    only = getattr(index, "_ddl_if", None)
+    return only is None or only.dialect is None or only.dialect == dialect
+
+
+def sync_indexes(url: str) -> list[str]:
+    """Make a reused data set's indexes those of the models (created or dropped by name),
+    and give it the search tables it lacks (SQLite FTS5, filled from the rows)."""
+    import portal.models  # noqa: F401  (registers the tables)
+    from portal.extensions import db
+    from portal.models.search import TEXT_SEARCH, fts_table, rebuild_statement, sqlite_statements
 
     engine = sa.create_engine(url)
     changes: list[str] = []
     try:
         with engine.begin() as conn:
             insp = sa.inspect(conn)
+            if conn.dialect.name == "sqlite":
+                tables = set(insp.get_table_names())
+                for name in TEXT_SEARCH:
+                    if fts_table(name) not in tables:
+                        for statement in sqlite_statements(name):
+                            conn.exec_driver_sql(statement)
+                        conn.exec_driver_sql(rebuild_statement(name))
+                        changes.append(f"+{fts_table(name)}")
             for table in db.metadata.sorted_tables:
                 have = {i["name"] for i in insp.get_indexes(table.name)}
-                want = {i.name: i for i in table.indexes}
+                want = {i.name: i for i in table.indexes if _for_dialect(i, conn.dialect.name)}
                 for name in sorted(set(want) - have):
                     want[name].create(conn)
                     changes.append(f"+{name}")

@@ -57,7 +57,8 @@ def _page_lines(engine: str, web: dict[str, Any]) -> list[Line]:
     lines: list[Line] = []
     refused: set[tuple[str, str]] = set()
     for p in web.get("pages", []):
-        what = f"{p['list']} p{p['page']}{' + search' if p['search'] else ''} ({p['role']})"
+        kind = p.get("search_kind") or ("code" if p["search"] else "")
+        what = f"{p['list']} p{p['page']}{f' + {kind}' if kind else ''} ({p['role']})"
         if p["status"] != 200:
             key = (p["role"], p["list"])
             if key not in refused:  # one line per list and role
@@ -114,6 +115,7 @@ def _worker_lines(worker: dict[str, Any]) -> list[Line]:
         ("sweep_rerun_full", "sweep re-run, nothing due, without `since` (information)", None),
         ("draw_synthetic", "vsample-v1 draw, synthetic items", DRAW_S),
         ("draw_db", "vsample-v1 draw, task population from the database", DRAW_S),
+        ("draw_job", "vsample-v1 draw through the job (`jobs.sampling.draw_sample`), task population", DRAW_S),
         ("export", "population export (population_lines → file)", None),
     ]
     for key, what, limit in specs:
@@ -209,7 +211,9 @@ def markdown(results: list[dict[str, Any]], info: dict[str, str], explain_plans:
         "`bench/notes.py`. Page figures are measured through the real WSGI app (`app.test_client()`, logged in), "
         "warm, as median / 95th percentile; *floor* is the same SQL re-run directly on a raw connection, "
         "so *page÷floor* is the portal's own overhead. *q* = SQL statements per request (transaction control "
-        "excluded); *rows* = rows shown.",
+        "excluded); *rows* = rows shown. *p1* / *p500*: page 1 and page 500 (25 rows a page); *+ code*: searched "
+        "for the beginning of a code (about 100 rows match); *+ words*: searched for words of a title, subject or "
+        "name (tens of thousands of rows match).",
         "",
         "## Machine and data",
         "",

@@ -25,7 +25,7 @@ ROLES = ("admin", "leader", "inspector", "head", "staff", "p-head", "p-staff")
 #: Roles whose scope is the whole organisation filter tasks by the province root.
 PROVINCE_ROOT = "P-U000001"
 #: Start and work pages each role lands on (the portal's "dashboards"): GET endpoints without arguments.
-DASHBOARD_WORDS = re.compile(r"dashboard|scorecard|overview|statistic|report|^work_.*\.index$", re.I)
+DASHBOARD_WORDS = re.compile(r"dashboard|scorecard|overview|statistic|^work_.*\.index$", re.I)
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 _ROW = re.compile(r'<td class="list-buttons-column"')
 
@@ -39,10 +39,16 @@ class ListSpec:
     key: str
     model: str
     label: str
-    search: str
+    search: str | None  # a code's beginning (~100 rows match)
+    words: str | None = None  # words of a title or name (tens of thousands of rows match)
     subtree: bool = False
     status: str | None = None
     sort: str | None = None
+
+    def searches(self) -> list[tuple[str, str | None]]:
+        """(kind, text) of each search measured: none, by code, by words."""
+        found = [("code", self.search), ("words", self.words)]
+        return [("", None)] + [(kind, text) for kind, text in found if text]
 
 
 def list_specs(sizes: dict[str, int]) -> list[ListSpec]:
@@ -51,11 +57,13 @@ def list_specs(sizes: dict[str, int]) -> list[ListSpec]:
 
     return [
         ListSpec("task", "Task", "tasks: unit subtree + status open, by due date", code("P-T", sizes["tasks"]),
-                 subtree=True, status="open", sort="due_date"),
+                 "kiến nghị", subtree=True, status="open", sort="due_date"),
         ListSpec("task-all", "Task", "tasks: default list (row scope only, by due date)",
-                 code("P-T", sizes["tasks"])),
-        ListSpec("staff", "Staff", "staff (default sort)", code("P-S", sizes["staff"])),
-        ListSpec("consultation", "Consultation", "consultations (default sort)", code("P-C", sizes["consultations"])),
+                 code("P-T", sizes["tasks"]), "kiến nghị"),
+        ListSpec("staff", "Staff", "staff (default sort)", code("P-S", sizes["staff"]), "Nguyễn Văn"),
+        ListSpec("consultation", "Consultation", "consultations (default sort)", code("P-C", sizes["consultations"]),
+                 "dự thảo"),
+        ListSpec("notice", "Notice", "notices (default sort; filled by the sweep)", None, "nhắc việc quá hạn"),
         ListSpec("audit", "AuditLog", "audit log (default sort)", "p-user-01"),
     ]
 
@@ -70,6 +78,16 @@ def model_views(app: Flask) -> dict[str, Any]:
             if model is not None:
                 found.setdefault(model.__name__, view)
     return found
+
+
+def index_is_dashboard() -> bool:
+    """Whether the start page renders the role dashboards (``portal/services/dashboards*.py``)."""
+    import inspect
+
+    from portal import admin
+
+    index = getattr(admin, "PortalIndexView", None)
+    return index is not None and "dashboard" in inspect.getsource(index).lower()
 
 
 def dashboard_endpoints(app: Flask) -> list[str]:
@@ -166,14 +184,14 @@ def lists(app: Flask, capture: Capture, client: Any, role: str, view: Any, spec:
     """One list as one role: page 1 and the deep page, with and without search."""
     args, missing = list_args(view, spec, subtree)
     for page in (0, config["deep_page"] - 1):
-        for search in (None, spec.search):
+        for kind, search in spec.searches():
             query = dict(args, **({"page": page} if page else {}), **({"search": search} if search else {}))
             with app.test_request_context():
                 url = url_for(f"{view.endpoint}.index_view", **query)
             log(f"{role:9} {url}")
             m = measure(capture, client, url, config["repeat"], config.get("slow_seconds", 2.0))
             last = m.pop("_last", [])
-            m.update(role=role, list=spec.key, label=spec.label, page=page + 1, search=search,
+            m.update(role=role, list=spec.key, label=spec.label, page=page + 1, search=search, search_kind=kind,
                      missing=missing, subtree=subtree if spec.subtree else None)
             if config.get("explain") and role in ("admin", "head") and not search and last:
                 worst = next((s for s in last if s.read and s.sql == m["floor"]["slowest_sql"]), None)
@@ -216,11 +234,13 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         if spec.model not in views:
             result["notes"].append(f"no admin view registered for {spec.model}: its list page is not measured")
     dashboards = dashboard_endpoints(app)
-    if dashboards == ["admin.index"]:
-        result["notes"].append("no dashboard endpoint besides the admin index (/admin/): only the index is measured")
+    others = ", ".join(d for d in dashboards if d != "admin.index")
+    if index_is_dashboard():
+        result["notes"].append("the start page (admin.index, /admin/) is each role's dashboard"
+                               + (f"; the work pages ({others}) are measured too" if others else ""))
     else:
-        result["notes"].append("no dashboard as such: the start page and the work pages (" + ", ".join(
-            d for d in dashboards if d != "admin.index") + ") are measured as each role's landing pages")
+        result["notes"].append("no dashboard as such: the start page" + (f" and the work pages ({others})" if others else "")
+                               + " are measured as each role's landing pages")
     with app.test_request_context():
         dash_urls = {ep: url_for(ep) for ep in dashboards}
     capture = Capture(engine)

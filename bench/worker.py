@@ -134,6 +134,27 @@ def draw_phases(result: dict[str, Any], n_items: int, export_path: Path) -> None
     export_path.unlink(missing_ok=True)
 
 
+def job_draw_phase(result: dict[str, Any], url: str, work_dir: Path) -> None:
+    """A draw as the portal runs it: a sample request of a new inspection, drawn by the
+    RQ job's function (``jobs.sampling.draw_sample``) in this process."""
+    import tempfile
+
+    try:
+        from .draw_job import measure
+    except Exception as exc:  # the job-path timer is optional
+        result["draw_job"] = {"error": f"bench.draw_job cannot be imported: {exc}"}
+        return
+
+    def run() -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="bench-samples-", dir=work_dir) as samples_dir:
+            got = measure(url, "task", "uniform", samples_dir)
+        if got.get("status") != "done":
+            raise RuntimeError(f"the draw ended as {got.get('status')!r}")
+        return {"items": got["population_size"], "selected": got["items"]}
+
+    timed(result, "draw_job", run)
+
+
 def run(config: dict[str, Any]) -> dict[str, Any]:
     from portal.extensions import db
 
@@ -147,6 +168,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         if not config.get("skip_sweep"):
             sweep_phases(result, capture)
         draw_phases(result, config["draw_items"], Path(config["export_path"]))
+        job_draw_phase(result, config["url"], Path(config["export_path"]).parent)
         capture.close()
     result["maxrss_mb"] = rss_mb()
     return result

@@ -38,7 +38,7 @@ from ..services.workdays import local_today
 __all__ = [
     "INSPECTION_FUNCTION", "SEES_ALL_ROLES", "authenticated", "can", "current_account", "in_scope", "is_unit_head",
     "permissions_of", "reset_cache", "role_code", "scope_units_clause", "sees_all", "sees_secret_inspections",
-    "subtree_ids", "unit_path", "visible_inspection_clause",
+    "subtree_id_list", "subtree_ids", "unit_ids_under", "unit_path", "visible_inspection_clause",
 ]
 
 #: Roles whose row scope is the whole organisation.
@@ -124,13 +124,60 @@ def subtree_ids(account: Any) -> sa.Select[tuple[int]]:
     return sa.select(Unit.id).where(Unit.path.startswith(unit_path(account), autoescape=True))
 
 
+#: A subtree of at most this many units is written into row scope as a list of ids.
+SCOPE_ID_LIST_MAX = 300
+
+
+def subtree_id_list(account: Any) -> list[int] | None:
+    """The ids of the account's subtree, or ``None`` if it has more than
+    :data:`SCOPE_ID_LIST_MAX` units; read once per request (and again after a flush
+    that changed units, see :func:`_units_changed`)."""
+    cache = _cache("subtree")
+    path = unit_path(account)
+    if cache is not None and path in cache:
+        return cache[path]
+    found = unit_ids_under(path)
+    if cache is not None:
+        cache[path] = found
+    return found
+
+
+def unit_ids_under(path: str) -> list[int] | None:
+    """Ids of the units whose path begins with ``path``, or ``None`` if there are more
+    than :data:`SCOPE_ID_LIST_MAX` (read no further than that)."""
+    stmt = sa.select(Unit.id).where(Unit.path.startswith(path, autoescape=True)).order_by(Unit.id)
+    ids = list(db.session.scalars(stmt.limit(SCOPE_ID_LIST_MAX + 1)))
+    return ids if len(ids) <= SCOPE_ID_LIST_MAX else None
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _units_changed(session: sa.orm.Session, _context: Any) -> None:
+    # A unit created, moved or removed in this request changes the subtrees.
+    if any(isinstance(obj, Unit) for obj in (*session.new, *session.dirty, *session.deleted)):
+        if has_app_context():
+            store = g.get("_portal_policy")
+            if store:
+                store.pop("subtree", None)
+                store.pop("unit_path", None)
+
+
 def scope_units_clause(account: Any, unit_id_column: Any) -> sa.ColumnElement[bool]:
     """Restrict ``unit_id_column`` to the account's unit subtree (no restriction for
-    roles that see all; nothing at all for anonymous)."""
+    roles that see all; nothing at all for anonymous).
+
+    A small subtree (a unit head's office) is given as its list of ids: the planner
+    then knows how few rows match and starts from the column's index (as a sub-query
+    PostgreSQL assumes it matches most rows and walks the whole list's order: 1.1 s
+    instead of 0.2 ms for a head's tasks). A wide one keeps the sub-query, which is
+    right for it: most rows match, and walking the list's order finds them soonest.
+    """
     if not authenticated(account):
         return sa.false()
     if sees_all(account):
         return sa.true()
+    ids = subtree_id_list(account)
+    if ids is not None:
+        return unit_id_column.in_(ids)
     return unit_id_column.in_(subtree_ids(account).scalar_subquery())
 
 

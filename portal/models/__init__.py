@@ -10,6 +10,7 @@ from .proposals import Commendation, DisciplinaryReview, Evidence, Reassignment
 from .reference import CalendarException, CommendationTitle, DisciplineForm, RatingLevel
 from .task import Task, TaskExtension, TaskStep
 from . import guards, unit_tree  # noqa: F401  (cross-row rules and tree invariants)
+from . import search  # noqa: F401  (search indexes; after the models they index)
 
 __all__ = [
     "Account", "Acknowledgement", "AuditLog", "CalendarException", "Commendation",

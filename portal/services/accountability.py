@@ -124,15 +124,22 @@ def _reassignments(
     created = insert_rows_ignore(session, table, rows, conflict_column="source_key",
                                  returning=(table.c.id, table.c.staff_id))
     evidence = 0
-    for ids in chunked([rid for rid, _ in created]):
-        evidence += _reassignment_evidence(session, ids, since, today, year_ago)
+    for batch in chunked(list(created)):
+        ids, people = [rid for rid, _ in batch], sorted({sid for _, sid in batch})
+        evidence += _reassignment_evidence(session, ids, people, since, today, year_ago)
     if created:
         audit_bulk(session, "create", "reassignment", {"ids": sorted(rid for rid, _ in created), "evidence": evidence})
     return len(created), evidence
 
 
-def _reassignment_evidence(session: Session, ids: list[int], since: date, today: date, year_ago: datetime) -> int:
-    """Attach the facts behind each new reassignment proposal (INSERT … SELECT, per batch)."""
+def _reassignment_evidence(session: Session, ids: list[int], people: list[int], since: date, today: date,
+                           year_ago: datetime) -> int:
+    """Attach the facts behind each new reassignment proposal (INSERT … SELECT, per batch).
+
+    ``people`` (the proposals' staff) repeats what the joins already say, so that
+    SQLite, which has no statistics, starts from those people's rows (an index range
+    each) instead of every late step of the year (25 s → 0.03 s a batch of 500 at
+    province scale)."""
     ra, s, r, f = Reassignment, TaskStep, ConsultationRecipient, Finding
     cols = ("reassignment_id", "task_id", "task_step_id", "consultation_recipient_id", "finding_id", "note")
     null = sa.null()
@@ -141,12 +148,14 @@ def _reassignment_evidence(session: Session, ids: list[int], since: date, today:
     statements = [
         sa.select(ra.id, s.task_id, s.id, null, null, sa.literal("Bước xử lý chậm trễ"))
         .join(s, s.responsible_staff_id == ra.staff_id)
-        .where(ra.id.in_(ids), s.status.in_(("open", "done")), s.due_date >= since, late),
+        .where(ra.id.in_(ids), s.responsible_staff_id.in_(people), s.status.in_(("open", "done")),
+               s.due_date >= since, late),
         sa.select(ra.id, null, null, r.id, null, sa.literal("Đơn vị do người này phụ trách không trả lời ý kiến đúng hạn"))
         .join(Staff, Staff.id == ra.staff_id).join(r, r.unit_id == Staff.unit_id)
-        .where(ra.id.in_(ids), Staff.is_manager.is_(True), r.outcome == "deemed_agreed", r.deadline >= since),
+        .where(ra.id.in_(ids), Staff.id.in_(people), Staff.is_manager.is_(True), r.outcome == "deemed_agreed",
+               r.deadline >= since),
         sa.select(ra.id, f.task_id, null, null, f.id, sa.literal("Phát hiện qua kiểm tra công vụ"))
-        .join(f, f.staff_id == ra.staff_id).where(ra.id.in_(ids), f.recorded_at >= year_ago),
+        .join(f, f.staff_id == ra.staff_id).where(ra.id.in_(ids), f.staff_id.in_(people), f.recorded_at >= year_ago),
     ]
     total = 0
     for select in statements:
