@@ -62,7 +62,9 @@ def run_all_command(host: str, port: int, workers: int) -> None:
     cwd = Path(current_app.root_path).parent
     web = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2",
            "--access-logfile", "-", "wsgi:create_app()"]
-    commands = [web] + [_flask("worker", "--name", f"portal-worker-{i + 1}") for i in range(workers)]
+    # Names unique to this run: a run that was killed leaves its workers registered in
+    # Redis until their heartbeat expires, and RQ refuses a second worker of that name.
+    commands = [web] + [_flask("worker", "--name", f"portal-worker-{i + 1}-{os.getpid()}") for i in range(workers)]
     commands.append(_flask("scheduler"))
     children = [subprocess.Popen(cmd, env=env, cwd=cwd, start_new_session=True) for cmd in commands]
 
