@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.admin.base import INLINE_REFUSED
 from portal.models import Account, Recommendation, Task, TaskStep, Unit
@@ -19,6 +20,28 @@ from tests.e2e.conftest import BrowserErrors, LiveServer, field_errors, login, p
 def server(fresh_server: LiveServer) -> LiveServer:
     """These tests change data: each has its own copy of the demo database."""
     return fresh_server
+
+
+def choose_in_editor(page: Any, label: str) -> None:
+    """Choose ``label`` in an open x-editable drop-down with the keyboard, as a user may:
+    the drop-down opens while its pop-up is still being placed, so a pointer click can
+    land where an option was a moment before; keys go to the drop-down wherever it is."""
+    page.locator("#select2-drop li.select2-result-selectable").first.wait_for()
+    highlighted = page.locator("#select2-drop li.select2-highlighted")
+    for _ in range(len(page.locator("#select2-drop li.select2-result-selectable").all())):
+        if highlighted.count() and highlighted.inner_text() == label:
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    chosen = page.locator(".editable-container .select2-chosen")
+    assert chosen.inner_text() == label, f"chose {chosen.inner_text()!r}, wanted {label!r}"
+
+
+def submit_editor(page: Any) -> None:
+    """Press the editor's ✓ from the keyboard. The pop-up is placed again (Popper) when
+    its content changes; on a busy machine that lands between a pointer's press and
+    release, and the click then reaches only the page's body."""
+    page.locator(".editable-submit").press("Enter")
 
 
 def test_inline_edit_drop_down_loads_its_options_and_saves(page: Any, server: LiveServer) -> None:
@@ -35,12 +58,12 @@ def test_inline_edit_drop_down_loads_its_options_and_saves(page: Any, server: Li
     options.first.wait_for()
     assert options.all_inner_texts() == ["Chưa thực hiện", "Đã thực hiện"]
     shot(page, "inline-edit-open-desktop", full_page=False)
-    options.filter(has_text="Đã thực hiện").click()
+    choose_in_editor(page, "Đã thực hiện")
     with page.expect_response(lambda r: "/ajax/update/" in r.url) as answer:
-        page.click(".editable-submit")
+        submit_editor(page)
     assert answer.value.status == 200, answer.value.text()
-    saved = page.locator(f"a[data-role='x-editable'][data-pk='{pk}']")
-    assert saved.inner_text() == "Đã thực hiện"
+    # The cell shows the new value once x-editable has read the answer, a moment later.
+    expect(page.locator(f"a[data-role='x-editable'][data-pk='{pk}']")).to_have_text("Đã thực hiện")
     assert server.scalar(sa.select(Recommendation.status).where(Recommendation.id == pk)) == "done"
     # Read again from the server: the new value is the preselected one.
     page.reload()
@@ -64,15 +87,13 @@ def test_inline_edit_outside_ones_scope_says_why_in_the_pop_up(page: Any, server
     step = int(cell.get_attribute("data-pk"))
     assert server.scalar(sa.select(TaskStep.responsible_staff_id).where(TaskStep.id == step)) == own
     cell.click()
-    options = page.locator("#select2-drop li.select2-result-selectable")
-    options.first.wait_for()
-    options.filter(has_text="Đã hoàn thành").click()
+    choose_in_editor(page, "Đã hoàn thành")
     engine = server.engine()
     with engine.begin() as conn:  # the unit head hands the step to a colleague meanwhile
         conn.execute(sa.update(TaskStep).where(TaskStep.id == step).values(responsible_staff_id=colleague))
     engine.dispose()
     browser_errors.allow(r"status of 403 .*/ajax/update/")
-    page.click(".editable-submit")
+    submit_editor(page)
     error = page.locator(".editable-error-block")
     error.wait_for()
     assert error.inner_text().strip() == INLINE_REFUSED[403]
