@@ -50,6 +50,32 @@ def test_code_is_found_by_its_beginning_in_any_case(app: Flask, login_as: Any, t
     assert "QX-2025-0102" in exact and "QX-2025-0101" not in exact
 
 
+@pytest.mark.parametrize("ids_first", [True, False])
+def test_a_code_search_with_filters_finds_the_same_rows_by_either_plan(app: Flask, login_as: Any, monkeypatch: Any,
+                                                                        tasks: dict[str, Task], ids_first: bool) -> None:
+    """On SQLite a word a code may begin with is first looked up in the indexes alone;
+    when more rows than ``COMMON`` match, the per-column clauses are used instead: the
+    same rows either way, with the list's filters applied on top."""
+    from portal.admin import search_sqlite
+
+    found: list[Any] = []
+    real = search_sqlite.few_matches
+    if ids_first:
+        monkeypatch.setattr(search_sqlite, "few_matches", lambda *a: found.append(real(*a)) or found[-1])
+    else:  # as when more than COMMON rows match
+        monkeypatch.setattr(search_sqlite, "few_matches", lambda view, mode, text: None)
+    client = login_as("admin")
+    html = shown(client, "/admin/task/?search=qx-2025-01&flt1_2=open")
+    assert "QX-2025-0101" in html and "QX-2025-0102" in html and "ZQX-2025-0103" not in html
+    assert "QX-2025-0101" in shown(client, "/admin/task/?search=chuyển")  # a word of a title only
+    tasks["school"].status = "in_progress"
+    db.session.commit()
+    html = shown(client, "/admin/task/?search=qx-2025-01&flt1_2=open")
+    assert "QX-2025-0101" in html and "QX-2025-0102" not in html
+    if ids_first and db.engine.dialect.name == "sqlite":
+        assert {tasks["plan"].id, tasks["school"].id} <= set(found[-1]), "the indexes alone answered"
+
+
 def test_title_is_found_anywhere_ignoring_case(app: Flask, login_as: Any, tasks: dict[str, Task]) -> None:
     client = login_as("admin")
     html = shown(client, "/admin/task/?search=CHUYỂN ĐỔI")  # two words, both required, upper case

@@ -15,8 +15,9 @@ from ..auth.policy import can, current_account, permissions_of, reset_cache
 from ..auth.scopes import row_scope
 from ..extensions import db
 from ..models import enums
+from ..services import dashboards_sql
 from ..translations import TRANSLATIONS_DIR
-from . import background, guard, registry, report_views, work
+from . import background, dashboard_charts, guard, registry, report_views, work
 from ..i18n import MENU, label, labels
 from .base import PortalAdmin, login_redirect
 from .dashboard import page_data
@@ -55,19 +56,21 @@ class PortalIndexView(AdminIndexView):
                            pending=self.pending_decisions(account), **page_data(self.admin, account))
 
     @staticmethod
-    def pending_decisions(account: object) -> list[tuple[str, str, int]]:
-        """For those who decide: how many proposals of others wait, per kind."""
+    def pending_decisions(account: object) -> list[tuple[str, str, str]]:
+        """For those who decide: how many proposals of others wait, per kind (a count
+        that stops at the dashboards' cap: a first sweep proposes hundreds of thousands)."""
         waiting = []
         for entry in registry.ENTRIES:
             model = entry.model
             if not hasattr(model, "decided_by_id") or not can(account, entry.resource_name, "approve"):
                 continue
-            count = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+            count = dashboards_sql.tally(db.session, sa.select(model.id).where(
                 model.status == "proposed", row_scope(account, model, "view"),
                 sa.or_(model.proposed_by_id.is_(None), model.proposed_by_id != account.id),
             ))
-            if count:
-                waiting.append((label(entry.name, MENU), f"/admin/{entry.endpoint_name}/", count))
+            if count.n:
+                shown = dashboard_charts.tally(count)
+                waiting.append((label(entry.name, MENU), f"/admin/{entry.endpoint_name}/", shown))
         return waiting
 
 

@@ -108,7 +108,7 @@ def _proposals(links: ListLinks, data: svc.LeadershipDashboard) -> list[dict[str
         view = links.view(queue.kind)
         decides = view is not None and view.is_accessible() and view.may("approve")
         queues.append({
-            "name": gettext(PROPOSAL_NAMES[queue.kind]), "count": queue.count,
+            "name": gettext(PROPOSAL_NAMES[queue.kind]), "count": queue.count, "more": queue.more,
             "url": links.filtered(queue.kind, ("status", EQUAL, "proposed")),
             "rows": [{"subject": p.subject, "detail": p.detail, "at": p.proposed_at,
                       "decide": links.page(queue.kind, "decide_view", id=p.id) if decides else None,

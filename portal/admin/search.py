@@ -103,6 +103,11 @@ def apply_search(view: Any, query: Any, count_query: Any, joins: dict[Any, Any],
             query = query.filter(together)
             count_query = count_query.filter(together) if count_query is not None else None
     for mode, text in terms:
+        few = search_sqlite.few_matches(view, mode, text) if dialect == "sqlite" else None
+        if few is not None:
+            query = query.filter(view.model.id.in_(few))
+            count_query = count_query.filter(view.model.id.in_(few)) if count_query is not None else None
+            continue
         clauses, count_clauses = [], []
         for field, path in view._search_fields:
             query, joins, alias = view._apply_path_joins(query, joins, path, inner_join=False)

@@ -16,6 +16,11 @@ at most :data:`COMMON` matches:
   index and the list's order is walked against it (``+ 0`` keeps SQLite from
   starting from them).
 
+A word that a code may begin with is first looked up in the indexes alone (code
+ranges, FTS5): when at most :data:`COMMON` rows match, the list is restricted to
+those ids, and SQLite starts from them instead of walking a filtered list's order
+through every open task to find the dozen that match (0.4 s → a few ms).
+
 Words that only the text column can match (no other searchable column could, e.g.
 no code begins with them) are searched together in one FTS5 query (``"a" AND
 "b"``), which intersects the index's lists instead of materialising each word.
@@ -152,3 +157,30 @@ def text_only_words(view: Any, terms: list[tuple[str, str]]) -> tuple[sa.ColumnE
     column = text_cols[0]
     walk_ok = sort_column(view) != column.key
     return contains_any(model, column, words, rows_needed(view), walk_ok), left
+
+
+def few_matches(view: Any, mode: str, text: str) -> list[int] | None:
+    """Ids of the rows ``text`` matches in any searchable column, read from the indexes
+    alone, or ``None`` if more than :data:`COMMON` match or a column has no index for
+    this kind of word."""
+    model = view.model
+    table = model.__table__
+    prefixes, texts = PREFIX_SEARCH.get(table.name, ()), TEXT_SEARCH.get(table.name, ())
+    clauses: list[sa.ColumnElement[bool]] = []
+    for field, path in view._search_fields:
+        if path or getattr(field, "table", None) is not table:
+            return None
+        variants = dict.fromkeys((text, text.upper()))
+        if field.key in prefixes and mode == "exact":
+            clauses += [field == v for v in variants]
+        elif field.key in prefixes:
+            clauses += [prefix_range(field, v) for v in variants]
+        elif field.key in texts and mode == "contains" and len(text) >= MIN_INDEXED:
+            name = fts_table(table.name)
+            fts = sa.table(name, sa.column("rowid"))
+            clauses.append(model.id.in_(sa.select(fts.c.rowid).where(
+                sa.literal_column(name).match(fts_phrase(text)))))
+        else:
+            return None
+    found = list(db.session.scalars(sa.select(model.id).where(sa.or_(*clauses)).limit(COMMON + 1)))
+    return found if len(found) <= COMMON else None

@@ -20,12 +20,13 @@ from werkzeug.wrappers import Response
 
 from ..auth.policy import current_account, in_scope, scope_units_clause
 from ..extensions import db
-from ..models import Consultation, ConsultationRecipient, DeadlineIssue, Notice
+from ..models import Consultation, ConsultationRecipient, DeadlineIssue, Notice, enums
 from ..models.base import utcnow
 from ..services import consultations
 from .work import LIST_LIMIT, WorkView, parse_date
 
 WAITING = ("pending", "suspended")
+LED_LIMIT = 50
 
 
 class AnswerView(WorkView):
@@ -37,13 +38,18 @@ class AnswerView(WorkView):
     def index(self) -> str:
         account = current_account()
         r = ConsultationRecipient
-        waiting = db.session.scalars(
-            sa.select(r).join(Consultation, Consultation.id == r.consultation_id)
-            .where(scope_units_clause(account, r.unit_id), r.outcome.in_(WAITING), Consultation.status == "open")
+        # One index range per outcome, each already in (deadline, id) order: an IN list
+        # of outcomes would sort every waiting answer of the scope (a province: 0.3 s).
+        pairs = [pair for outcome in WAITING for pair in db.session.execute(
+            sa.select(r.id, r.deadline).join(Consultation, Consultation.id == r.consultation_id)
+            .where(scope_units_clause(account, r.unit_id), r.outcome == outcome, Consultation.status == "open")
+            .order_by(r.deadline, r.id).limit(LIST_LIMIT)).tuples()]
+        ids = [ident for ident, _ in sorted(pairs, key=lambda p: (p[1], p[0]))[:LIST_LIMIT]]
+        waiting = sorted(db.session.scalars(
+            sa.select(r).where(r.id.in_(ids))
             .options(joinedload(r.consultation).joinedload(Consultation.consulting_unit), joinedload(r.unit),
                      selectinload(r.deadline_issues))
-            .order_by(r.deadline, r.id).limit(LIST_LIMIT)
-        ).all()
+        ).all(), key=lambda rec: (rec.deadline, rec.id)) if ids else []
         notices = db.session.scalars(
             sa.select(Notice).where(scope_units_clause(account, Notice.recipient_unit_id))
             .options(joinedload(Notice.issuing_unit), joinedload(Notice.recipient_unit))
@@ -93,15 +99,23 @@ class LeadView(WorkView):
     def index(self) -> str:
         account = current_account()
         c = Consultation
-        items = db.session.scalars(
-            sa.select(c).where(scope_units_clause(account, c.consulting_unit_id))
+        # Those still being answered first, then the rest, newest deadline first: one
+        # index range per status (an ORDER BY CASE … sorts every consultation in scope).
+        ranked = []
+        for status in enums.CONSULTATION_STATUSES:
+            rank = 0 if status in consultations.ANSWERABLE_STATUSES else 1
+            ranked += [(rank, deadline, ident) for ident, deadline in db.session.execute(
+                sa.select(c.id, c.deadline).where(scope_units_clause(account, c.consulting_unit_id), c.status == status)
+                .order_by(c.deadline.desc(), c.id.desc()).limit(LED_LIMIT)).tuples()]
+        ranked.sort(key=lambda p: (p[1], p[2]), reverse=True)
+        ranked.sort(key=lambda p: p[0])
+        order = {ident: n for n, (_, _, ident) in enumerate(ranked[:LED_LIMIT])}
+        items = sorted(db.session.scalars(
+            sa.select(c).where(c.id.in_(order))
             .options(joinedload(c.consulting_unit), joinedload(c.competent_unit),
                      selectinload(c.recipients).joinedload(ConsultationRecipient.unit),
                      selectinload(c.recipients).selectinload(ConsultationRecipient.deadline_issues))
-            .order_by(sa.case((c.status.in_(consultations.ANSWERABLE_STATUSES), 0), else_=1),
-                      c.deadline.desc(), c.id.desc())
-            .limit(50)
-        ).unique().all()
+        ).unique().all(), key=lambda item: order[item.id]) if order else []
         recipient_ids = [rec.id for item in items for rec in item.recipients]
         notices: dict[int, list[Notice]] = defaultdict(list)
         if recipient_ids and self.may("notice", "view"):

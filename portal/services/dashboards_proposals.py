@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Commendation, CommendationTitle, DisciplinaryReview, Reassignment, Staff, Unit
-from .dashboards_sql import subtree_ids
+from .dashboards_sql import CAP, subtree_ids, tally
 
 __all__ = ["PROPOSAL_MODELS", "PendingProposal", "ProposalQueue", "pending_proposals"]
 
@@ -39,6 +39,7 @@ class ProposalQueue:
     kind: str
     count: int
     rows: list[PendingProposal] = field(default_factory=list)
+    more: bool = False  # more than ``count`` wait (counts stop at the dashboards' cap)
 
 
 def _proposal_scope(model: type, scope_path: str | None) -> list[sa.ColumnElement[bool]]:
@@ -81,10 +82,11 @@ def _short(text: str | None, size: int = 140) -> str:
 
 def pending_proposals(
     session: Session, *, exclude_proposer_id: int | None = None, scope_path: str | None = None,
-    kinds: tuple[str, ...] = tuple(PROPOSAL_MODELS), limit: int = PROPOSAL_LIMIT,
+    kinds: tuple[str, ...] = tuple(PROPOSAL_MODELS), limit: int = PROPOSAL_LIMIT, cap: int = CAP,
 ) -> list[ProposalQueue]:
     """Proposals waiting for a decision (items 6–8), oldest first, per kind: the count
-    (index on ``status``) and the first ``limit`` rows. A leader does not decide their
+    (capped: a first sweep proposes hundreds of thousands) and the first ``limit`` rows,
+    both along the index on (status, proposed_at, id). A leader does not decide their
     own proposals, so ``exclude_proposer_id`` leaves them out."""
     queues = []
     for kind in kinds:
@@ -92,6 +94,7 @@ def pending_proposals(
         where = [model.status == "proposed", *_proposal_scope(model, scope_path)]
         if exclude_proposer_id is not None:
             where.append(sa.or_(model.proposed_by_id.is_(None), model.proposed_by_id != exclude_proposer_id))
-        total = session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
-        queues.append(ProposalQueue(kind, total, _proposal_rows(session, kind, where, limit) if total else []))
+        total = tally(session, sa.select(model.id).where(*where), cap)
+        rows = _proposal_rows(session, kind, where, limit) if total.n else []
+        queues.append(ProposalQueue(kind, total.n, rows, more=total.more))
     return queues

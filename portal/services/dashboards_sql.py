@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import Join
 
 from ..models import Unit
+from .sqlkit import unindexed
 
 __all__ = ["CAP", "WIDE_UNITS", "Scope", "StraightJoin", "Tally", "first_ids", "scope_of", "subtree_ids", "tally",
            "unindexed"]
@@ -69,27 +69,6 @@ class Scope:
 
 def scope_of(session: Session, path: str) -> Scope:
     return Scope(path, tuple(session.scalars(subtree_ids(path).order_by(Unit.path))))
-
-
-class unindexed(FunctionElement):  # noqa: N801 (reads as a SQL function at the call site)
-    """``column`` in SQL; on SQLite ``+column``, which no index can serve."""
-
-    name = "unindexed"
-    inherit_cache = True
-
-    def __init__(self, column: Any) -> None:
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(unindexed)
-def _unindexed(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
-    return "+" + compiler.process(element.clauses, **kw)
 
 
 class StraightJoin(Join):

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, aliased
 
 from ..models import Acknowledgement, Directive, Staff, Task, TaskStep, Unit
 from .dashboards import count_if
-from .dashboards_sql import Scope, unindexed
+from .dashboards_sql import Scope
+from .sqlkit import unindexed
 from .tasks import ACTIVE_STATUSES
 from .workdays import WorkCalendar, local_today
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import Account, Unit
 from . import DomainError
@@ -22,6 +24,27 @@ CHUNK = 500  # ids per IN (...) list: far below SQLite's bound-parameter limit
 
 def dialect_name(session: Session) -> str:
     return session.get_bind().dialect.name
+
+
+class unindexed(FunctionElement):  # noqa: N801 (reads as a SQL function at the call site)
+    """``column`` in SQL; on SQLite ``+column``, which no index can serve."""
+
+    name = "unindexed"
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
 
 
 def insert_ignore(

@@ -231,3 +231,34 @@ def test_pages_render_for_every_role_that_may_see_them(as_user):
     assert as_user("staff").get(MINE).status_code == 200
     assert as_user("staff").get(NOTICES).status_code == 200
     assert as_user("staff").get(LEAD).status_code == 403
+
+
+def test_lead_page_lists_those_being_answered_first_then_by_newest_deadline(as_user):
+    """Read one status at a time along its index, the page keeps the order it promises:
+    consultations still being answered (open, closed) first, each part newest deadline
+    first."""
+    today = local_today()
+    plan = (("LD-ORDER-1", 10, "open"), ("LD-ORDER-2", 40, "withdrawn"), ("LD-ORDER-3", 30, "open"),
+            ("LD-ORDER-4", 5, "closed"), ("LD-ORDER-5", 20, "withdrawn"))
+    for code, days, status in plan:
+        consultation = _consultation(code, "PT-TNMT")
+        consultation.deadline, consultation.status = today + timedelta(days=days), status
+    db.session.commit()
+    html = as_user("head2").get(LEAD).get_data(as_text=True)
+    shown = [code for code in sorted((c for c, _, _ in plan), key=html.find) if code in html]
+    assert shown == ["LD-ORDER-3", "LD-ORDER-1", "LD-ORDER-4", "LD-ORDER-2", "LD-ORDER-5"]
+
+
+def test_answer_page_lists_waiting_and_suspended_answers_by_deadline(as_user):
+    today = local_today()
+    for code, days in (("AN-ORDER-1", 15), ("AN-ORDER-2", 3), ("AN-ORDER-3", 9)):
+        consultation = _consultation(code, "PT-TNMT")
+        recipient = _recipient(consultation, "PT-TNMT")
+        recipient.deadline = today + timedelta(days=days)
+        if code == "AN-ORDER-3":
+            recipient.outcome = "suspended"  # a deadline question is pending: still to answer
+    db.session.commit()
+    html = as_user("head").get(ANSWERS).get_data(as_text=True)
+    codes = ["AN-ORDER-1", "AN-ORDER-2", "AN-ORDER-3"]
+    assert all(code in html for code in codes)
+    assert sorted(codes, key=html.find) == ["AN-ORDER-2", "AN-ORDER-3", "AN-ORDER-1"]

@@ -12,7 +12,7 @@ Today is Thursday 20/3/2031; at risk = fewer than 3 working days left (due befor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -163,6 +163,21 @@ def test_worst_units_lowest_rate_then_overdue_then_missed(org):
     data = D.leadership_dashboard(org.session, today=TODAY, anchor=MARCH, scope_path=org.r.path)
     assert [(w.code, w.on_time_rate, w.overdue, w.missed) for w in data.worst] == [
         (org.b1.code, 0.0, 1, 1), (org.r.code, 0.0, 1, 0), (org.a.code, 1 / 3, 1, 1)]
+
+
+def test_proposals_waiting_are_counted_up_to_the_cap_and_listed_oldest_first(org, session):
+    """A first sweep proposes hundreds of thousands of reviews: the count stops at the
+    cap ("3+"), and the first rows are still the oldest."""
+    base = datetime(2031, 3, 1, 8, tzinfo=timezone.utc)
+    for n in (3, 0, 4, 1, 2):
+        session.add(Reassignment(staff_id=org.a1.id, reason=f"Đề xuất {n}", proposed_at=base + timedelta(days=n)))
+    session.flush()
+    queue = next(q for q in D.pending_proposals(session, scope_path=org.r.path, kinds=("reassignment",),
+                                                limit=2, cap=3))
+    assert (queue.count, queue.more) == (3, True)
+    assert [r.proposed_at for r in queue.rows] == [base, base + timedelta(days=1)]
+    exact = next(q for q in D.pending_proposals(session, scope_path=org.r.path, kinds=("reassignment",)))
+    assert (exact.count, exact.more) == (5, False)
 
 
 def test_proposals_waiting_are_scoped_and_leave_out_the_deciders_own(org, session):
