@@ -58,7 +58,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--roles", default=",".join(ROLES), help="accounts to measure as")
     p.add_argument("--skip-pg", action="store_true", help="do not measure PostgreSQL (BENCH_DATABASE_URL)")
     p.add_argument("--skip-sqlite", action="store_true", help="do not measure SQLite")
-    p.add_argument("--phases", default="web,worker", help="parts to run: web, worker (default both)")
+    p.add_argument("--phases", default="web,worker",
+                   help="parts to run: web, worker (default both); a part not run keeps its last figures")
     p.add_argument("--no-explain", action="store_true", help="do not collect query plans")
     p.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file")
     p.add_argument("--report-only", action="store_true",

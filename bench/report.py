@@ -113,6 +113,7 @@ def _worker_lines(worker: dict[str, Any]) -> list[Line]:
         ("sweep_first", "sweep, first run (all due rows)", SWEEP_FIRST_S),
         ("sweep_rerun_since", "sweep re-run, nothing due (since last run)", SWEEP_RERUN_S),
         ("sweep_rerun_full", "sweep re-run, nothing due, without `since` (information)", None),
+        ("analyze", "ANALYZE after the sweep, as autovacuum would (information)", None),
         ("draw_synthetic", "vsample-v1 draw, synthetic items", DRAW_S),
         ("draw_db", "vsample-v1 draw, task population from the database", DRAW_S),
         ("draw_job", "vsample-v1 draw through the job (`jobs.sampling.draw_sample`), task population", DRAW_S),
@@ -131,6 +132,8 @@ def _worker_lines(worker: dict[str, Any]) -> list[Line]:
             extra = f" · {r['total_changed']} changes · {r['queries']} q"
         if "items" in r:
             extra = f" · {r['items']:,} items"
+        if "autovacuum" in r:
+            extra = f" · autovacuum {r['autovacuum']} on this server"
         figure = f"{r['seconds']:.2f} s{extra} · RSS {r['maxrss_mb']:.0f} MB"
         ok = r["seconds"] < limit if limit else None
         if key.startswith("sweep_rerun") and r.get("total_changed"):  # a re-run must change nothing
