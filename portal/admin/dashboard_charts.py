@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
+
+from ..i18n import current_language
 from ..models import enums
 from ..services.dashboards_sql import Tally
 
@@ -47,13 +50,20 @@ class Cell:
 
 
 def num(value: int | None) -> str:
-    """1234567 → "1.234.567" (Vietnamese grouping)."""
-    return "—" if value is None else f"{value:,}".replace(",", ".")
+    """1234567 → "1.234.567" in Vietnamese, "1,234,567" in English."""
+    return "—" if value is None else format_decimal(value, locale=current_language())
+
+
+#: One decimal; Vietnamese writes a space before the sign (TCVN), English does not.
+PERCENT = {"vi": "#,##0.0 %", "en": "#,##0.0%"}
 
 
 def pct(rate: float | None) -> str:
-    """0.8534 → "85,3 %"; ``None`` (nothing due) → "—"."""
-    return "—" if rate is None else f"{rate * 100:.1f} %".replace(".", ",")
+    """0.8534 → "85,3 %" in Vietnamese, "85.3%" in English; ``None`` (nothing due) → "—"."""
+    if rate is None:
+        return "—"
+    language = current_language()
+    return format_percent(rate, format=PERCENT.get(language, PERCENT["vi"]), locale=language)
 
 
 def tally(count: Tally) -> str:

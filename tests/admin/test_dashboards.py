@@ -308,3 +308,16 @@ def test_the_start_page_runs_a_fixed_number_of_queries(as_user, username):
         assert client.get("/admin/").status_code == 200
     # Aggregates and first rows only: no query per unit, task or step shown.
     assert len(statements) <= 30, "\n".join(statements)
+
+
+def test_numbers_and_rates_are_written_the_way_the_pages_language_writes_them(app):
+    """Grouping and decimal marks follow the page's language (Babel's CLDR data)."""
+    from flask import session
+
+    from portal.admin.dashboard_charts import num, pct
+
+    for language, (big, rate) in {"vi": ("1.234.567", "85,3 %"), "en": ("1,234,567", "85.3%")}.items():
+        with app.test_request_context():
+            session["lang"] = language
+            forget_request_state()
+            assert (num(1234567), pct(0.8534), num(None), pct(None)) == (big, rate, "—", "—"), language
