@@ -18,11 +18,12 @@ from flask_admin import expose
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from ..auth.policy import current_account, in_scope, scope_units_clause
+from ..auth.policy import current_account, in_scope, scope_units_clause, sees_all, subtree_id_list
 from ..extensions import db
 from ..models import Consultation, ConsultationRecipient, DeadlineIssue, Notice, enums
 from ..models.base import utcnow
 from ..services import consultations
+from ..services.sqlkit import unindexed
 from .work import LIST_LIMIT, WorkView, parse_date
 
 WAITING = ("pending", "suspended")
@@ -101,11 +102,16 @@ class LeadView(WorkView):
         c = Consultation
         # Those still being answered first, then the rest, newest deadline first: one
         # index range per status (an ORDER BY CASE … sorts every consultation in scope).
+        # A unit's own few consultations are found through the unit's index and sorted;
+        # SQLite would rather walk a status's whole deadline order looking for them.
+        narrow = not sees_all(account) and subtree_id_list(account) is not None
+        status_column = unindexed(c.status) if narrow else c.status
         ranked = []
         for status in enums.CONSULTATION_STATUSES:
             rank = 0 if status in consultations.ANSWERABLE_STATUSES else 1
             ranked += [(rank, deadline, ident) for ident, deadline in db.session.execute(
-                sa.select(c.id, c.deadline).where(scope_units_clause(account, c.consulting_unit_id), c.status == status)
+                sa.select(c.id, c.deadline).where(scope_units_clause(account, c.consulting_unit_id),
+                                                  status_column == status)
                 .order_by(c.deadline.desc(), c.id.desc()).limit(LED_LIMIT)).tuples()]
         ranked.sort(key=lambda p: (p[1], p[2]), reverse=True)
         ranked.sort(key=lambda p: p[0])
