@@ -70,8 +70,11 @@ def peak_rss_mb() -> float:
     return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def measure(url: str, kind: str, weighting: str, samples_dir: str) -> dict[str, Any]:
-    """One draw through ``jobs.sampling.draw_sample``; runs in its own process."""
+def measure(url: str, kind: str, weighting: str, samples_dir: str, export_to: str | None = None) -> dict[str, Any]:
+    """One draw through ``jobs.sampling.draw_sample``; runs in its own process. With
+    ``export_to``, the inspection then starts and the sample is exported there as an
+    inspector downloads it (``sample_export.export_sample``: the record and the stored
+    population file, checked against its hash)."""
     from datetime import date
 
     import sqlalchemy as sa
@@ -101,7 +104,21 @@ def measure(url: str, kind: str, weighting: str, samples_dir: str) -> dict[str, 
         seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
         rss = peak_rss_mb()
         done = db.session.get(Sample, sample_id)
-        return {"kind": kind, "weighting": weighting, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "status": result["status"],
+        exported: dict[str, Any] = {}
+        if export_to is not None and result["status"] == "done":
+            from pathlib import Path as _Path
+
+            from portal.services.sample_export import export_sample
+            from portal.services.sample_reveal import start_inspection
+
+            start_inspection(db.session, done.inspection)
+            db.session.commit()
+            t = time.perf_counter()
+            folder = export_sample(db.session, sample_id, export_to, samples_root=_Path(samples_dir))
+            db.session.commit()
+            exported = {"export_seconds": round(time.perf_counter() - t, 2), "export_peak_rss_mb": peak_rss_mb(),
+                        "export_mb": round(sum(f.stat().st_size for f in folder.iterdir()) / 2**20, 1)}
+        return {**exported, "kind": kind, "weighting": weighting, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "status": result["status"],
                 "population_size": done.population_size, "items": len(done.items),
                 "population_sha256": done.population_sha256, "first": done.items[0].item_id if done.items else None,
                 "rss_before_mb": rss_before, "peak_rss_mb": rss, "engine": db.engine.dialect.name}

@@ -117,7 +117,7 @@ def _worker_lines(worker: dict[str, Any]) -> list[Line]:
         ("draw_synthetic", "vsample-v1 draw, synthetic items", DRAW_S),
         ("draw_db", "vsample-v1 draw, task population from the database", DRAW_S),
         ("draw_job", "vsample-v1 draw through the job (`jobs.sampling.draw_sample`), task population", DRAW_S),
-        ("export", "population export (population_lines → file)", None),
+        ("export", "sample export as downloaded (`sample_export.export_sample`: record + stored population file, hash checked)", None),
     ]
     for key, what, limit in specs:
         r = worker.get(key)

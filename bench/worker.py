@@ -1,4 +1,4 @@
-"""The worker part: the deadline sweep, ``vsample-v1`` draws and the population export.
+"""The worker part: the deadline sweep, ``vsample-v1`` draws and a sample's export.
 
 Run as ``python -m bench.worker CONFIG.json`` in its own process, so its peak RSS
 is the worker's; the RSS after each phase is recorded too (it only grows), which
@@ -82,7 +82,7 @@ def sweep_phases(result: dict[str, Any], capture: Any) -> None:
     db.session.remove()
 
 
-def draw_phases(result: dict[str, Any], n_items: int, export_path: Path) -> None:
+def draw_phases(result: dict[str, Any], n_items: int) -> None:
     from portal.extensions import db
     from portal.services import sampling
 
@@ -120,18 +120,6 @@ def draw_phases(result: dict[str, Any], n_items: int, export_path: Path) -> None
     timed(result, "draw_db", db_draw)
     db.session.remove()
 
-    def export() -> dict[str, Any]:
-        size = lines = 0
-        with open(export_path, "wb") as fh:
-            for line in sampling.population_lines(db_items()):
-                fh.write(line)
-                size += len(line)
-                lines += 1
-        return {"items": lines, "file_mb": size / 2**20}
-
-    timed(result, "export", export)
-    db.session.remove()
-    export_path.unlink(missing_ok=True)
 
 
 def analyze() -> dict[str, Any]:
@@ -157,14 +145,20 @@ def job_draw_phase(result: dict[str, Any], url: str, work_dir: Path) -> None:
         result["draw_job"] = {"error": f"bench.draw_job cannot be imported: {exc}"}
         return
 
+    exported: dict[str, Any] = {}
+
     def run() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bench-samples-", dir=work_dir) as samples_dir:
-            got = measure(url, "task", "uniform", samples_dir)
+            got = measure(url, "task", "uniform", samples_dir, export_to=str(Path(samples_dir) / "export"))
         if got.get("status") != "done":
             raise RuntimeError(f"the draw ended as {got.get('status')!r}")
+        exported.update(got)
         return {"items": got["population_size"], "selected": got["items"]}
 
     timed(result, "draw_job", run)
+    if "export_seconds" in exported:  # the inspector's download of that sample, after the inspection starts
+        result["export"] = {"seconds": exported["export_seconds"], "maxrss_mb": exported["export_peak_rss_mb"],
+                            "items": exported["population_size"], "file_mb": exported["export_mb"]}
 
 
 def run(config: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +175,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
             sweep_phases(result, capture)
             if db.engine.dialect.name == "postgresql":
                 timed(result, "analyze", analyze)
-        draw_phases(result, config["draw_items"], Path(config["export_path"]))
+        draw_phases(result, config["draw_items"])
         job_draw_phase(result, config["url"], Path(config["export_path"]).parent)
         capture.close()
     result["maxrss_mb"] = rss_mb()
