@@ -26,7 +26,9 @@ _SEARCH = (
     "beginning as an index range (SQLite: the UNIQUE index; PostgreSQL: `LIKE 'P-T05%'` on a "
     "`varchar_pattern_ops` index, BitmapOr with the title's trigram index: 2–3 ms); words of titles, subjects and "
     "names go through trigram indexes (pg_trgm GIN; SQLite FTS5 `trigram` tables kept by triggers). Page 1 of "
-    "any search is an index lookup or a short walk of the list's order. What remains is the **deep page of a "
+    "any search is an index lookup or a short walk of the list's order; on SQLite a word a code may begin "
+    "with is first answered from the indexes alone (at most 2,000 ids), so a filtered list starts from those "
+    "rows. What remains is the **deep page of a "
     "common word** (\"kiến nghị\" is in 111,000 task titles): page 500 must skip 12,475 matches in the list's "
     "order. PostgreSQL reads all 111,000 matches from the GIN index and sorts them (external merge on disk at "
     "`work_mem` 4 MB: 0.5–1 s) or walks the due-date index past 112,000 rows; SQLite reads the matches from FTS5 "
@@ -34,13 +36,16 @@ _SEARCH = (
     "a search; keyset pagination, or capping the pages a search offers, would remove it."
 )
 _SCOPE = (
-    "**Row scope** (`portal/auth/policy.py`): a unit head's or staff member's subtree of up to 300 units is now "
+    "**Row scope** (`portal/auth/policy.py`): a unit head's or staff member's subtree of up to 300 units is "
     "written as a list of unit ids (read once per request) instead of `IN (SELECT … path LIKE …)`, and the "
     "consultation scope as one set of ids (`id IN (… UNION ALL …)`). PostgreSQL had assumed the sub-query arms "
     "match most rows and walked the whole due-date index to find a head's 12 tasks (7 s under load; EXPLAIN "
     "now: BitmapOr on the two unit indexes, 1.5 ms) and every consultation for a head's 9 (0.5–1.2 s → 0.4 ms). "
-    "A wider subtree (the province root's head, 3,000 units) keeps the sub-query: most rows match and walking "
-    "the list's order finds a page at once; its deep pages pay the OFFSET (below)."
+    "A wider subtree (the province root's head, 3,000 units) keeps the sub-query, which is right for it: most "
+    "rows match and walking the list's order finds a page at once. SQLite, without statistics, had instead "
+    "fetched the rows of each of the 3,000 units through the unit index and sorted them all (task list 3.5 s, "
+    "answers page 55 s); the wide form is now `+task.lead_unit_id IN (…)` there (the documented way to keep a "
+    "column off its index), and the same pages take 45 ms and 0.15 s."
 )
 _DEEP = (
     "**Deep pages** use `OFFSET`: page 500 reads and throws away 12,475 rows with their joined unit and staff; "
@@ -69,15 +74,17 @@ NOTES: dict[str, str] = {
         "often fills a page at once, a rare one reads the whole log.", _DEEP, _RENDER, _NOISE)),
     "page": " ".join((_RENDER, _NOISE)),
     "dashboard": (
-        "The start page (`admin.index`) is each role's dashboard (`portal/services/dashboards*.py`, another "
-        "engineer's work in progress while this was measured): its figures are aggregate queries, about 20 a "
-        "page; the measured detail below names the slowest. The work pages (`portal/admin/work.py`, "
-        "`work_consultations.py`) are measured as landing pages too: *Trả lời lấy ý kiến* and *Lấy ý kiến do đơn "
-        "vị chủ trì* for the province root's head (3,000 units) read every open answer of the province and sort "
-        "them (`ORDER BY deadline, id`, joined to consultations), and *Lấy ý kiến do đơn vị chủ trì* orders by "
-        "`CASE WHEN status IN (…) THEN 0 ELSE 1 END, deadline DESC`, which no index can serve (it sorts every "
-        "consultation in scope); two queries (open ones, then the others, each by `deadline DESC` on "
-        "`ix_consultation_status_deadline`) would each be an index range. " + _RENDER + " " + _NOISE),
+        "The start page (`admin.index`) is each role's dashboard (`portal/services/dashboards*.py`): about 20 "
+        "aggregate queries a page, counts capped at 1,000 where an exact figure is not needed, lists read along "
+        "the index of their order. The leadership's is the heaviest: its table per unit and its worst units need "
+        "the task and consultation figures of every unit of the province for the period (two `GROUP BY` over "
+        "index ranges, the task one on a covering index: 80–100 ms of SQL for 3,000 units on SQLite, then 6,000 "
+        "rows turned into scorecards). The waiting proposals (234,000 disciplinary reviews after a first sweep) "
+        "are now read oldest first along `(status, proposed_at, id)` and counted up to the cap (0.4 s → 1 ms). "
+        "The work pages (`portal/admin/work.py`, `work_consultations.py`) read one index range per outcome or "
+        "status, each already in the page's order, and merge them (*Lấy ý kiến do đơn vị chủ trì* 0.5–0.65 s → "
+        "30–50 ms; 1 s → 27 ms for a unit head, whose few rows are found through the unit's index; *Trả lời lấy "
+        "ý kiến* for the province root 55 s → 0.15 s). " + _RENDER + " " + _NOISE),
     "nplus1": "A list ran more statements at page size 100 than at 25: a column or `__str__` loads a relation per "
               "row; add it to `column_select_related_list` (or `query_options`) of that view.",
     "count": "A list page ran a COUNT: set `simple_list_pager = True` on that view (or override "
@@ -102,7 +109,7 @@ NOTES: dict[str, str] = {
                "query plus the hashing. " + _NOISE,
     "draw_job": "The draw as the portal runs it (`jobs.sampling.draw_sample`: population query, draw, sample items "
                 "written, record kept). " + _NOISE,
-    "export": "No time target.",
+    "export": "No time target: the download copies the population file stored by the draw, checking its hash.",
     "generator": (
         "The generator builds rows in Python and inserts them in batches of 10,000 in one transaction (COPY on "
         "PostgreSQL). On SQLite the search's FTS5 triggers add the trigram index of every title, subject and "
@@ -111,8 +118,9 @@ NOTES: dict[str, str] = {
     "rss_web": ("The web process holds one page at a time; the audit list no longer reads the bulk entries' "
                 "`before`/`after`."),
     "rss_worker": (
-        "The worker's peak comes from the population export and the draws (`portal/services/sampling.py`, "
-        "`population.py`: another engineer's work on streaming them was under way during this run)."),
+        "The draws stream rows from SQL (`portal/services/sampling_stream.py`, `sample_draw.py`) and write the "
+        "population file as they go; a figure from a run that still measured the old in-memory export "
+        "(`sampling.population_lines`, every line sorted in memory) says so in its export line."),
 }
 
 SUMMARY = """\
@@ -126,12 +134,22 @@ engines — and each change checked with EXPLAIN on the full-size data):
   SQLite FTS5 `trigram` tables `task_search`, `consultation_search`, `staff_search`, `notice_search` with their
   triggers, created by both `create_all` and `schema.sql`). On SQLite, which has no statistics, the plan for a
   word is chosen after reading at most 2,000 matches (start from rare matches; walk the list for common words;
-  materialise the matches for deep pages). Case-insensitive for Vietnamese on both engines (SQLite's own `LIKE`
+  materialise the matches for deep pages), and a word a code may begin with is first looked up in the indexes
+  alone (code range ∪ trigram matches, at most 2,000 ids): the list is then restricted to those ids instead of
+  walking a filtered list's order through every open task (0.45 s → 50 ms with the unit and status filters). Case-insensitive for Vietnamese on both engines (SQLite's own `LIKE`
   folds ASCII only; a `portal_contains` SQL function does it for the row-by-row checks).
   Before: task search 250–2,000 ms, consultation search 300 ms; now page 1 of any search is a few ms of SQL.
 - **Row scope** (`portal/auth/policy.py`, `portal/auth/scopes.py`): small subtrees as lists of unit ids (cached per
   request, dropped after a flush that changes units), the consultation scope as one set of ids. PostgreSQL head's
   tasks 7 s → 1.5 ms, consultations 0.5–1.2 s → 0.4 ms (EXPLAIN).
+- **Wide scopes on SQLite** (`portal/auth/policy.py`, `portal/services/sqlkit.py` `unindexed`): a subtree of more
+  than 300 units is `+column IN (SELECT …)` there, so SQLite walks the list's order instead of fetching and
+  sorting every row of the province (province root's head: task list 3.5 s → 45 ms, answers page 55 s → 0.15 s).
+- **Work pages** (`portal/admin/work_consultations.py`): one index range per outcome or status, merged in Python,
+  instead of an `IN` list or `ORDER BY CASE …` that sorted every row in scope.
+- **Leadership queue** (`portal/models/proposals.py`, `portal/services/dashboards_proposals.py`, the start page's
+  banner): `ix_{commendation,reassignment,disciplinary_review}_status_proposed_at` replace the indexes on `status`
+  alone; the waiting proposals are read along them and counted up to the dashboards' cap ("1.000+").
 - **Unit filter** (`portal/admin/filters.py` `UnitSubtreeFilter`): the unit's path is read first, then a list of
   ids or a constant prefix; the join on `LIKE (unit.path || '%')` had been mis-estimated 13-fold on PostgreSQL.
   `ix_unit_path_prefix` (`varchar_pattern_ops`) serves `path LIKE '/1/5/%'` whatever the collation.
@@ -143,12 +161,11 @@ engines — and each change checked with EXPLAIN on the full-size data):
 Earlier in this issue: `ix_consultation_deadline`, `ix_consultation_recipient_unit_id_outcome_deadline`,
 `ix_notice_issued_on_id`, `ix_notice_issuing_unit_id_issued_on` (see the git history).
 
-What remains, for the files' owners:
+What remains:
 
-1. Deep pages (`OFFSET`) of lists and of common-word searches: keyset pagination or a page cap.
-2. `portal/admin/work_consultations.py`: the answers and consultations-led pages for a very wide scope read and
-   sort every open row of the province; the led page's `ORDER BY CASE …` cannot use an index (two queries by
-   `deadline DESC` on `ix_consultation_status_deadline` would).
+1. The first sweep over a never-swept province writes about a million rows (below); it takes minutes, not the
+   seconds of DESIGN.md. The scheduled re-run, which is what runs every few minutes, is well under a second.
+2. Deep pages (`OFFSET`) of lists and of common-word searches: keyset pagination or a page cap.
 3. `portal/services/sqlkit.py` `audit_bulk` writes one entry holding every id a statement changed (hundreds of
    thousands for the first sweep): entries of a few hundred ids each, or a count and an id range, would keep the
    log readable.
@@ -156,4 +173,6 @@ What remains, for the files' owners:
    x-editable cells in the largest lists would cut it most.
 5. PostgreSQL `work_mem` (4 MB default) makes sorts of tens of thousands of wide rows spill to disk; 16–32 MB for
    the portal's role would keep the deep-page sorts in memory.
+6. `ix_task_status_due_date` is a prefix of the dashboards' covering index
+   `ix_task_status_due_date_lead_unit_id_completed_late` and could go (one index less to write per task).
 """
