@@ -30,7 +30,7 @@ from . import DomainError
 from .calendar import WorkCalendar, load_calendar, overdue_cutoff
 from .notices import concat
 from .scorecards import person_scorecards, unit_scorecards
-from .sqlkit import audit_bulk, chunked, date_text, insert_ignore, insert_rows_ignore, text_of
+from .sqlkit import analyze_if_large, audit_bulk, chunked, date_text, insert_ignore, insert_rows_ignore, text_of
 from .tasks import ACTIVE_STATUSES
 from .workdays import TZ
 
@@ -70,6 +70,7 @@ def _reviews(session: Session, cutoff: date, lower: date | None, now: datetime) 
     table = DisciplinaryReview.__table__
     ids = insert_ignore(session, table, ("staff_id", "status", "reason", "proposed_at", "source_key"), select,
                         conflict_column="source_key", returning=table.c.id)
+    analyze_if_large(session, "disciplinary_review", len(ids))  # type: ignore[arg-type]
     evidence = 0
     for batch in chunked(ids):  # type: ignore[arg-type]
         keys = session.execute(sa.select(table.c.id, table.c.source_key).where(table.c.id.in_(batch))).all()
@@ -123,6 +124,7 @@ def _reassignments(
     table = Reassignment.__table__
     created = insert_rows_ignore(session, table, rows, conflict_column="source_key",
                                  returning=(table.c.id, table.c.staff_id))
+    analyze_if_large(session, "reassignment", len(created))
     evidence = 0
     for batch in chunked(list(created)):
         ids, people = [rid for rid, _ in batch], sorted({sid for _, sid in batch})

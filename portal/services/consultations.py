@@ -30,7 +30,7 @@ from ..models.enums import ANSWERS, CONSULTATION_STATUSES, DEADLINE_ISSUE_DECISI
 from . import DomainError
 from .calendar import WorkCalendar, compute_deadline, deadline_instant, load_calendar, require_aware
 from .notices import insert_deemed_notices
-from .sqlkit import audit_bulk, in_subtree, instant_of_date, require_account_of, require_text
+from .sqlkit import analyze_if_large, audit_bulk, in_subtree, instant_of_date, require_account_of, require_text
 from .workdays import TZ, local_today
 
 __all__ = [
@@ -290,6 +290,7 @@ def deem_silent_units(session: Session, now: datetime) -> DeemedResult:
     result = DeemedResult(ids=sorted(session.execute(stmt).scalars()))
     if result.ids:
         audit_bulk(session, "update", "consultation_recipient", {"outcome": "deemed_agreed", "ids": result.ids})
+        analyze_if_large(session, "consultation_recipient", len(result.ids))
         result.notices, result.reports = insert_deemed_notices(session, result.ids, today=today, now=now)
     return result
 

@@ -26,6 +26,22 @@ def dialect_name(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+#: A statement that wrote at least this many rows refreshes the table's statistics.
+ANALYZE_AFTER = 10_000
+
+
+def analyze_if_large(session: Session, table: str, changed: int) -> None:
+    """``ANALYZE table`` on PostgreSQL after a statement wrote ``changed`` rows, if many.
+
+    Why: the planner's statistics do not count the rows this transaction wrote, so
+    after a catch-up sweep has issued 300,000 notices it still plans the next
+    statement for an empty register and re-reads it for every row. ANALYZE inside
+    the transaction counts the transaction's own rows (SQLite plans without
+    statistics and needs nothing)."""
+    if changed >= ANALYZE_AFTER and dialect_name(session) == "postgresql":
+        session.execute(sa.text(f"ANALYZE {session.get_bind().dialect.identifier_preparer.quote(table)}"))
+
+
 class unindexed(FunctionElement):  # noqa: N801 (reads as a SQL function at the call site)
     """``column`` in SQL; on SQLite ``+column``, which no index can serve."""
 
