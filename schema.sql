@@ -624,7 +624,7 @@ CREATE TABLE consultation_recipient (
     CONSTRAINT fk_consultation_recipient_answered_by_id FOREIGN KEY(answered_by_id) REFERENCES account (id)
 );
 
-CREATE INDEX ix_consultation_recipient_outcome_deadline ON consultation_recipient (outcome, deadline);
+CREATE INDEX ix_consultation_recipient_outcome_deadline_unit_late ON consultation_recipient (outcome, deadline, unit_id, answered_late);
 CREATE INDEX ix_consultation_recipient_unit_id_outcome_deadline ON consultation_recipient (unit_id, outcome, deadline);
 
 CREATE TABLE recommendation (

@@ -75,7 +75,10 @@ class ConsultationRecipient(db.Model):
             "(outcome = 'deemed_agreed') = (deemed_agreed_at IS NOT NULL)", name="deemed_has_time"
         ),
         sa.CheckConstraint("resolution IS NULL OR answer = 'disagree'", name="resolution_for_disagreement"),
-        sa.Index("ix_consultation_recipient_outcome_deadline", "outcome", "deadline"),
+        # Answers by outcome in a period; covering for the per-unit figures of the
+        # dashboards and scorecards (no row read for the unit and lateness).
+        sa.Index("ix_consultation_recipient_outcome_deadline_unit_late",
+                 "outcome", "deadline", "unit_id", "answered_late"),
         # A unit's answers by outcome and deadline (misses per unit, evidence for proposals);
         # leads with unit_id, so it also serves the foreign key.
         sa.Index("ix_consultation_recipient_unit_id_outcome_deadline", "unit_id", "outcome", "deadline"),
