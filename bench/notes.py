@@ -17,9 +17,10 @@ _RENDER = (
     "with the rows shown, not with the table, so it is the same at 1,000 and at 1,000,000 tasks."
 )
 _NOISE = (
-    "**Shared machine**: the figures were taken on 2 cores shared with other work (the load average is printed "
-    "above each table; it reached 5–10 during parts of the run). Where the floor is small and the page is a few "
-    "times its idle time, the miss is the CPU being taken by other processes, not the portal."
+    "**Shared machine, few requests**: the figures were taken on 2 cores shared with other work (the load "
+    "average is printed above each table), and with 10 requests a page the p95 is the slowest of them. Where "
+    "the median and the floor are well under the target and only the p95 is over, one request met another "
+    "process on the CPU (or a garbage collection in the measuring process), not a slow plan."
 )
 _SEARCH = (
     "**Search** (`portal/admin/search.py`, indexes in `portal/models/search.py`): a code is matched by its "
