@@ -12,7 +12,7 @@ import docx
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Account, Consultation, ConsultationRecipient, DeadlineIssue, Notice, TaskStep, Unit
+from portal.models import Account, Consultation, ConsultationRecipient, DeadlineIssue, Notice, Unit
 from portal.services import consultations, tasks
 from portal.services.calendar import deadline_instant
 from portal.services.consultations import DISAGREE_NEEDS_REASONS
