@@ -144,8 +144,9 @@ engines — and each change checked with EXPLAIN on the full-size data):
   word is chosen after reading at most 2,000 matches (start from rare matches; walk the list for common words;
   materialise the matches for deep pages), and a word a code may begin with is first looked up in the indexes
   alone (code range ∪ trigram matches, at most 2,000 ids): the list is then restricted to those ids instead of
-  walking a filtered list's order through every open task (0.45 s → 50 ms with the unit and status filters). Case-insensitive for Vietnamese on both engines (SQLite's own `LIKE`
-  folds ASCII only; a `portal_contains` SQL function does it for the row-by-row checks).
+  walking a filtered list's order through every open task (0.45 s → 50 ms with the unit and status filters).
+  Case-insensitive for Vietnamese on both engines (SQLite's own `LIKE` folds ASCII only; a `portal_contains` SQL
+  function does it for the row-by-row checks).
   Before: task search 250–2,000 ms, consultation search 300 ms; now page 1 of any search is a few ms of SQL.
 - **Row scope** (`portal/auth/policy.py`, `portal/auth/scopes.py`): small subtrees as lists of unit ids (cached per
   request, dropped after a flush that changes units), the consultation scope as one set of ids. PostgreSQL head's
@@ -179,8 +180,8 @@ Earlier in this issue: `ix_consultation_deadline`, `ix_consultation_recipient_un
 
 What remains:
 
-1. The first sweep over a never-swept province writes about a million rows (below); it takes minutes, not the
-   seconds of DESIGN.md. The scheduled re-run, which is what runs every few minutes, is well under a second.
+1. The first sweep over a never-swept province writes about a million rows (below); it takes one and a half to
+   two and a half minutes, not the seconds of DESIGN.md. The scheduled re-run, which is what runs every few minutes, is well under a second.
 2. Deep pages (`OFFSET`) of lists and of common-word searches: keyset pagination or a page cap.
 3. `portal/services/sqlkit.py` `audit_bulk` writes one entry holding every id a statement changed (hundreds of
    thousands for the first sweep): entries of a few hundred ids each, or a count and an id range, would keep the
