@@ -60,8 +60,8 @@ def run_all_command(host: str, port: int, workers: int) -> None:
     if "DATABASE_URL" not in env:
         env["DATABASE_URL"] = current_app.config["SQLALCHEMY_DATABASE_URI"]
     cwd = Path(current_app.root_path).parent
-    web = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2",
-           "--access-logfile", "-", "wsgi:create_app()"]
+    web = [sys.executable, "-m", "gunicorn", "--config", "python:portal.gunicorn_hooks", "--bind", f"{host}:{port}",
+           "--workers", "2", "--access-logfile", "-", "wsgi:create_app()"]
     # Names unique to this run: a run that was killed leaves its workers registered in
     # Redis until their heartbeat expires, and RQ refuses a second worker of that name.
     commands = [web] + [_flask("worker", "--name", f"portal-worker-{i + 1}-{os.getpid()}") for i in range(workers)]
