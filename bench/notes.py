@@ -20,7 +20,10 @@ _NOISE = (
     "**Shared machine, few requests**: the figures were taken on 2 cores shared with other work (the load "
     "average is printed above each table), and with 10 requests a page the p95 is the slowest of them. Where "
     "the median and the floor are well under the target and only the p95 is over, one request met another "
-    "process on the CPU (or a garbage collection in the measuring process), not a slow plan."
+    "process on the CPU, not a slow plan. (Full garbage collections of the measuring process's own results "
+    "had added 100–300 ms spikes to such pages; what earlier pages left is now frozen before each page is "
+    "timed, as `portal/gunicorn_hooks.py` freezes the loaded application in a web worker: with the same "
+    "pages as admin and leader on SQLite, the lines missed only by their p95 went from 10 to 0.)"
 )
 _SEARCH = (
     "**Search** (`portal/admin/search.py`, indexes in `portal/models/search.py`): a code is matched by its "
