@@ -152,19 +152,22 @@ def test_step_list_offers_an_inline_editor_only_where_the_save_is_accepted(as_us
     assert done and not set(done) & editable
 
 
+def filter_groups(client) -> tuple[dict, set[str]]:
+    """The task list's filter groups (Flask-Admin's JSON) and every operation named in them."""
+    page = client.get("/admin/task/").get_data(as_text=True)
+    groups = json.loads(htmllib.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1)))
+    return groups, {f["operation"] for group in groups.values() for f in group}
+
+
 def test_filter_operations_and_options_follow_the_language(as_user):
     leader = as_user("leader")
     switch(leader, "en")
-    page = leader.get("/admin/task/").get_data(as_text=True)
-    groups = json.loads(htmllib.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1)))
-    operations = {f["operation"] for group in groups.values() for f in group}
+    groups, operations = filter_groups(leader)
     assert {"in unit (code) or a unit under it", "is unit (code), not the units under it", "equals"} <= operations
     assert ["overdue", "Overdue, not done"] in groups["Progress"][0]["options"]
     assert not [op for op in operations if re.search("[àáảãạâăđèéêìíòóôơùúưýếềệắằặấầậốồộớờợứừựịọụ]", op)]
     switch(leader, "vi")
-    page = leader.get("/admin/task/").get_data(as_text=True)
-    groups = json.loads(htmllib.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page, re.S).group(1)))
-    operations = {f["operation"] for group in groups.values() for f in group}
+    groups, operations = filter_groups(leader)
     assert {"thuộc đơn vị (mã) và cấp dưới", "là đơn vị (mã), không gồm cấp dưới", "là"} <= operations
     assert ["overdue", "Quá hạn chưa hoàn thành"] in groups["Tình trạng thực hiện"][0]["options"]
 
