@@ -28,7 +28,6 @@ from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.helpers import is_form_submitted
-from flask_admin.model.widgets import XEditableWidget
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -37,7 +36,7 @@ from wtforms.validators import ValidationError
 from ..auth.policy import can, current_account
 from ..auth.scopes import row_scope
 from ..extensions import db
-from ..i18n import MENU, label, labels, translate
+from ..i18n import MENU, label, labels
 from ..models.base import RuleViolation
 from ..services import DomainError
 from ..services.workdays import local_today
@@ -45,7 +44,7 @@ from . import formatting, guard
 from .ajax import Ref, ScopedAjaxLoader
 from .errors import integrity_message
 from .filters import PortalFilterConverter
-from .forms import PortalForm, PortalModelConverter
+from .forms import PortalForm, PortalModelConverter, PortalXEditableWidget
 from .inline import PortalInlineConverter
 from .labels import COMMON_LABELS
 from .search import apply_search
@@ -79,20 +78,6 @@ class PortalAdmin(Admin):
         view.name = label(view.name, MENU)
         view.category = label(view.category, MENU)
         super().add_view(view)
-
-
-class PortalXEditableWidget(XEditableWidget):
-    """x-editable's markup (inline list edit), with the options of a drop-down in the
-    page's language: they travel as JSON, which cannot carry a lazy label."""
-
-    def get_kwargs(self, field: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-        if field.type not in ("Select2Field", "SelectField") or not field.choices:
-            return super().get_kwargs(field, kwargs)
-        field.choices = [(value, translate(text)) for value, text in field.choices]
-        kwargs = super().get_kwargs(field, kwargs)
-        # The stored code, not the label shown in the cell: x-editable preselects the option by it.
-        kwargs["data-value"] = "" if field.data is None else str(field.data)
-        return kwargs
 
 
 class PortalBaseView(BaseView):

@@ -17,10 +17,12 @@ from typing import Any
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm, DatePickerWidget, DateTimePickerWidget
 from flask_admin.model.form import converts
+from flask_admin.model.widgets import XEditableWidget
 from flask_babel import get_locale
 from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import fields
 
+from ..i18n import translate
 from ..services.workdays import TZ
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -155,3 +157,17 @@ class PortalModelConverter(AdminModelConverter):
     @converts("DateTime", "UTCDateTime")
     def convert_datetime(self, field_args: Any, **extra: Any) -> fields.DateTimeField:
         return LocalDateTimeField(**field_args)
+
+
+class PortalXEditableWidget(XEditableWidget):
+    """x-editable's markup (inline list edit), with the options of a drop-down in the
+    page's language: they travel as JSON, which cannot carry a lazy label."""
+
+    def get_kwargs(self, field: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        if field.type not in ("Select2Field", "SelectField") or not field.choices:
+            return super().get_kwargs(field, kwargs)
+        field.choices = [(value, translate(text)) for value, text in field.choices]
+        kwargs = super().get_kwargs(field, kwargs)
+        # The stored code, not the label shown in the cell: x-editable preselects the option by it.
+        kwargs["data-value"] = "" if field.data is None else str(field.data)
+        return kwargs

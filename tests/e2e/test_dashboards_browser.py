@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import project_root
-from tests.e2e.conftest import DESKTOP, PHONE, BrowserErrors, LiveServer, flashes, horizontal_overflow, login, shot
+from tests.e2e.conftest import DESKTOP, PHONE, BrowserErrors, LiveServer, horizontal_overflow, login, shot
+from tests.e2e.forms import flashes
 
 README_SHOT = project_root() / "docs" / "screenshots" / "leadership-dashboard.png"
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}

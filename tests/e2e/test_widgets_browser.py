@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from portal.admin.base import INLINE_REFUSED
 from portal.models import Account, Recommendation, Task, TaskStep, Unit
-from tests.e2e.conftest import BrowserErrors, LiveServer, field_errors, login, pick, save, shot
+from tests.e2e.conftest import BrowserErrors, LiveServer, login, shot
+from tests.e2e.forms import field_errors, pick, save
 
 
 @pytest.fixture

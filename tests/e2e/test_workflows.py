@@ -16,9 +16,8 @@ import sqlalchemy as sa
 
 from portal.models import Consultation, ConsultationRecipient, Notice, Task, TaskStep, Unit
 from portal.services.workdays import TZ
-from tests.e2e.conftest import (
-    BrowserErrors, LiveServer, choose, field_errors, flashes, login, pick, save, shot, type_date,
-)
+from tests.e2e.conftest import BrowserErrors, LiveServer, login, shot
+from tests.e2e.forms import choose, field_errors, flashes, pick, save, type_date
 
 FORBIDDEN = r"Failed to load resource: the server responded with a status of 40[034]"
 

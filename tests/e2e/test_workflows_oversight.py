@@ -10,9 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.models import Account, Commendation, Inspection, Reassignment, SampleItem, Task, Unit
-from tests.e2e.conftest import (
-    BrowserErrors, LiveServer, choose, field_errors, flashes, login, pick, save, shot, type_date,
-)
+from tests.e2e.conftest import BrowserErrors, LiveServer, login, shot
+from tests.e2e.forms import choose, field_errors, flashes, pick, save, type_date
 from tests.e2e.test_workflows import FORBIDDEN, d, now_text, run_jobs, server, today
 
 __all__ = ["server"]
